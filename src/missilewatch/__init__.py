@@ -1,0 +1,45 @@
+"""missilewatch: the missile balance of Russia's war on Ukraine as a stock-and-flow system.
+
+The public Python API returns pandas DataFrames with documented columns and units.
+Heavy modules are imported on first use so that ``import missilewatch`` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from missilewatch.errors import (
+    InputError,
+    MissilewatchError,
+    MissilewatchWarning,
+    ParameterError,
+    UnknownNameError,
+)
+
+__version__ = "0.1.0"
+
+# name -> "module:attribute"; resolved lazily by __getattr__.
+_PUBLIC_API: dict[str, str] = {
+    "stats": "missilewatch.ledger:stats",
+    "attacks": "missilewatch.ledger:attacks",
+}
+
+__all__ = [
+    "InputError",
+    "MissilewatchError",
+    "MissilewatchWarning",
+    "ParameterError",
+    "UnknownNameError",
+    "__version__",
+    *_PUBLIC_API,
+]
+
+
+def __getattr__(name: str) -> Any:
+    target = _PUBLIC_API.get(name)
+    if target is None:
+        raise AttributeError(f"module 'missilewatch' has no attribute {name!r}")
+    module_name, attribute = target.split(":")
+    import importlib
+
+    return getattr(importlib.import_module(module_name), attribute)

@@ -1,0 +1,55 @@
+"""The ``missilewatch`` command: a thin layer over the public Python API.
+
+Each concept registers its commands from its own module; errors a user can cause
+become one line on standard error and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from missilewatch import __version__
+from missilewatch.cli import defense, ledger, model, scenarios
+from missilewatch.cli.common import err_console
+from missilewatch.errors import MissilewatchError
+
+app = typer.Typer(
+    name="missilewatch",
+    help=(
+        "Model the missile balance of Russia's war on Ukraine from public data: "
+        "launches, production, stockpiles and interceptors, with stated uncertainty."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"missilewatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """missilewatch command line."""
+
+
+for _module in (ledger, model, defense, scenarios):
+    _module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except MissilewatchError as error:
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        sys.exit(error.exit_code)
