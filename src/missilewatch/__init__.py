@@ -20,8 +20,25 @@ __version__ = "0.1.0"
 
 # name -> "module:attribute"; resolved lazily by __getattr__.
 _PUBLIC_API: dict[str, str] = {
+    # ledger
     "stats": "missilewatch.ledger:stats",
     "attacks": "missilewatch.ledger:attacks",
+    "monthly_launches": "missilewatch.ledger:monthly_launches",
+    # estimates
+    "load_estimates": "missilewatch.estimates:load",
+    # stock-flow (core in missilewatch.model, glue in missilewatch.api.stockpile)
+    "stockpile": "missilewatch.api.stockpile:stockpile",
+    "forecast_strikes": "missilewatch.api.stockpile:forecast_strikes",
+    "backtest_strikes": "missilewatch.api.stockpile:backtest_strikes",
+    "implied_stock": "missilewatch.api.stockpile:implied_stock",
+    "serial_estimate": "missilewatch.api.stockpile:serial_estimate",
+    # air defense (core in missilewatch.defense, glue in missilewatch.api.defense)
+    "intercept_calibration": "missilewatch.api.defense:intercept_calibration",
+    "raid": "missilewatch.api.defense:raid",
+    "defense_campaign": "missilewatch.api.defense:defense_campaign",
+    # scenarios
+    "run_scenarios": "missilewatch.scenarios:run_scenarios",
+    "compare_runs": "missilewatch.scenarios:compare_runs",
 }
 
 __all__ = [
