@@ -11,7 +11,7 @@ import sys
 import typer
 
 from missilewatch import __version__
-from missilewatch.cli import defense, ledger, model, scenarios
+from missilewatch.cli import defense, ledger, model, scenarios, web
 from missilewatch.cli.common import err_console
 from missilewatch.errors import MissilewatchError
 
@@ -42,7 +42,7 @@ def _root(
     """missilewatch command line."""
 
 
-for _module in (ledger, model, defense, scenarios):
+for _module in (ledger, model, defense, scenarios, web):
     _module.register(app)
 
 
