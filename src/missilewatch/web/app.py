@@ -1,0 +1,176 @@
+"""The FastAPI application: the dashboard page, its static files and the JSON API.
+
+``create_app`` builds everything from the public Python API; the CLI command
+``missilewatch serve`` only hands the result to uvicorn.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from missilewatch import __version__
+from missilewatch.web import estimates_routes, ledger_routes
+from missilewatch.web.cache import ResultCache
+from missilewatch.web.engines import Engines
+from missilewatch.web.errors import error_body, install_error_handlers
+from missilewatch.web.records import frame_records
+from missilewatch.web.schemas import (
+    DEFAULT_PATHS,
+    DEFAULT_UNTIL,
+    MAX_BODY_BYTES,
+    MAX_PATHS,
+    MAX_RAID_SIZE,
+    MAX_UNTIL,
+    WEAPON_CLASSES,
+    FigureQuery,
+)
+
+PACKAGE_DIR = Path(__file__).parent
+logger = logging.getLogger("missilewatch.web")
+
+
+def plotly_js_path() -> Path:
+    """plotly.js as shipped inside the installed ``plotly`` package (no CDN)."""
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+class BodySizeLimit:
+    """Refuse request bodies above ``limit`` bytes before reading them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope.get("headers", []))
+            declared = headers.get(b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.limit:
+                response = JSONResponse(
+                    error_body(f"request body above the limit of {self.limit:,} bytes"),
+                    status_code=413,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(
+    db: Path | None = None,
+    estimates: Path | None = None,
+    *,
+    warm: bool = False,
+    cache_entries: int = 256,
+) -> FastAPI:
+    """The dashboard and JSON API over the store ``db`` and the estimates file ``estimates``.
+
+    ``db=None`` uses the default store (or the shipped snapshot when it holds no
+    release); ``estimates`` extends or overrides the shipped estimates. With ``warm``,
+    the default views are computed in a background thread at start-up so that the first
+    visitor does not wait for them.
+    """
+    engines = Engines(db, estimates, ResultCache(cache_entries))
+    app = FastAPI(
+        title="missilewatch",
+        version=__version__,
+        description=(
+            "Launches, intercepts, stockpiles and interceptor stocks in Russia's war on "
+            'Ukraine, from Ukrainian Air Force reports (public dataset "Massive Missile '
+            'Attacks on Ukraine", Kaggle piterfm/massive-missile-attacks-on-ukraine) and '
+            "sourced estimates, with stated uncertainty. Errors are JSON: "
+            '{"error": "...", "field": "..."}.'
+        ),
+    )
+    app.state.engines = engines
+    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+    install_error_handlers(app)
+    templates = Jinja2Templates(directory=str(PACKAGE_DIR / "templates"))
+
+    def meta() -> dict[str, Any]:
+        return engines.call("meta", (), lambda: _meta(engines))
+
+    app.state.meta = meta
+
+    if engines.status.ledger:
+        app.include_router(ledger_routes.router)
+    if engines.status.estimates:
+        app.include_router(estimates_routes.router)
+
+    app.mount("/static", StaticFiles(directory=str(PACKAGE_DIR / "static")), name="static")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(
+            plotly_js_path(),
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    @app.get("/api/health", tags=["meta"], summary="Liveness and the engines present")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "engines": engines.status.as_dict()}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "index.html.j2", {"meta": meta()})
+
+    if warm:
+        threading.Thread(target=_warm, args=(app,), name="missilewatch-warm", daemon=True).start()
+    return app
+
+
+def _meta(engines: Engines) -> dict[str, Any]:
+    """Everything the page needs besides the charts: choices, limits, provenance."""
+    info: dict[str, Any] = {
+        "version": __version__,
+        "engines": engines.status.as_dict(),
+        "limits": {
+            "max_paths": MAX_PATHS,
+            "default_paths": DEFAULT_PATHS,
+            "max_until": str(MAX_UNTIL),
+            "default_until": DEFAULT_UNTIL,
+            "max_raid_size": MAX_RAID_SIZE,
+            "max_body_bytes": MAX_BODY_BYTES,
+        },
+        "classes": [],
+        "families": [],
+        "first_month": None,
+        "last_month": None,
+    }
+    if engines.status.ledger:
+        families = engines.families()
+        present = set(families["weapon_class"])
+        info["classes"] = [name for name in WEAPON_CLASSES if name in present]
+        info["families"] = frame_records(families)
+        first, last = engines.month_range()
+        info["first_month"] = str(first)
+        info["last_month"] = str(last)
+        info["first_date"] = first.start_time.strftime("%Y-%m-%d")
+        info["last_date"] = last.end_time.strftime("%Y-%m-%d")
+    if engines.status.estimates:
+        info["assumptions"] = estimates_routes.estimates_records(engines)
+        info["interceptors"] = estimates_routes.interceptor_types(engines)
+    return info
+
+
+def _warm(app: FastAPI) -> None:
+    """Compute the default views once so the first page load is fast."""
+    engines: Engines = app.state.engines
+    try:
+        app.state.meta()
+        if engines.status.ledger:
+            ledger_routes.launches_payload(engines, FigureQuery())
+            ledger_routes.intercept_rates_payload(engines, FigureQuery())
+    except Exception:  # warming is an optimisation; a failure shows up on real requests
+        logger.exception("warming the dashboard cache failed")

@@ -1,0 +1,170 @@
+"""The dashboard's access to the public Python API, with availability and caching.
+
+Each view rests on one engine (the ledger, the estimates, the stock-flow model, the
+air-defense model, the scenarios). An engine that cannot be imported is reported as
+absent and its views and endpoints are left out, instead of showing made-up numbers.
+Results are deterministic for their inputs (filters, seed, paths, estimates file,
+data store), so they are memoised in a :class:`ResultCache` keyed by those inputs and
+by the modification times of the store and the estimates file.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from missilewatch.paths import default_db_path
+from missilewatch.web.cache import ResultCache
+
+T = TypeVar("T")
+
+#: engine name -> (module, attributes the dashboard calls)
+ENGINE_REQUIREMENTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ledger": ("missilewatch.ledger", ("stats", "monthly_launches")),
+    "estimates": ("missilewatch.estimates", ("load",)),
+    "stockpile": ("missilewatch.api.stockpile", ("stockpile",)),
+    "defense": ("missilewatch.api.defense", ("defense_campaign", "raid")),
+    "scenarios": ("missilewatch.scenarios", ("run_scenarios",)),
+}
+
+
+def _import_engine(name: str) -> ModuleType | None:
+    module_name, attributes = ENGINE_REQUIREMENTS[name]
+    try:
+        module = importlib.import_module(module_name)
+    except Exception:  # an engine that does not import is absent, whatever the reason
+        return None
+    if all(hasattr(module, attribute) for attribute in attributes):
+        return module
+    return None
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    """Which engines the dashboard can use in this process."""
+
+    ledger: bool
+    estimates: bool
+    stockpile: bool
+    defense: bool
+    scenarios: bool
+
+    def as_dict(self) -> dict[str, bool]:
+        return {
+            "ledger": self.ledger,
+            "estimates": self.estimates,
+            "stockpile": self.stockpile,
+            "defense": self.defense,
+            "scenarios": self.scenarios,
+        }
+
+
+def detect_engines() -> EngineStatus:
+    """Import each engine once and report which ones are usable."""
+    return EngineStatus(**{name: _import_engine(name) is not None for name in ENGINE_REQUIREMENTS})
+
+
+def _file_token(path: Path | None) -> tuple[str, float] | None:
+    """Identify a file's current content cheaply: its path and modification time."""
+    if path is None:
+        return None
+    try:
+        return (str(path), path.stat().st_mtime)
+    except OSError:
+        return (str(path), -1.0)
+
+
+class Engines:
+    """Cached calls into the public API for one store and one estimates file."""
+
+    def __init__(
+        self,
+        db: Path | None = None,
+        estimates_file: Path | None = None,
+        cache: ResultCache | None = None,
+    ) -> None:
+        self.db = db
+        self.estimates_file = estimates_file
+        self.cache = cache if cache is not None else ResultCache()
+        self.status = detect_engines()
+
+    def module(self, name: str) -> ModuleType:
+        module = _import_engine(name)
+        if module is None:  # pragma: no cover - routes are only mounted for present engines
+            raise RuntimeError(f"the {name} engine is not available")
+        return module
+
+    def data_token(self) -> Hashable:
+        """Changes whenever the store or the estimates file changes on disk."""
+        return (_file_token(self.db or default_db_path()), _file_token(self.estimates_file))
+
+    def cached(self, kind: str, params: Hashable, compute: Callable[[], T]) -> T:
+        return self.cache.get_or_compute((kind, params, self.data_token()), compute)
+
+    # ---- ledger -----------------------------------------------------------------------
+
+    def stats(
+        self,
+        *,
+        period: str = "month",
+        by: str = "class",
+        start: str | None = None,
+        end: str | None = None,
+        mode: str = "allocated",
+        weapon_class: str | None = None,
+        family: str | None = None,
+    ) -> pd.DataFrame:
+        params = (period, by, start, end, mode, weapon_class, family)
+        ledger = self.module("ledger")
+
+        def compute() -> pd.DataFrame:
+            frame: pd.DataFrame = ledger.stats(
+                self.db,
+                period=period,
+                by=by,
+                start=start,
+                end=end,
+                mode=mode,
+                weapon_class=weapon_class,
+                family=family,
+            )
+            return frame
+
+        return self.cached("stats", params, compute)
+
+    def families(self) -> pd.DataFrame:
+        """Families present in the ledger with their class, first and last month."""
+        ledger = self.module("ledger")
+
+        def compute() -> pd.DataFrame:
+            monthly: pd.DataFrame = ledger.monthly_launches(self.db, by="family")
+            reported = monthly[monthly["launched"] > 0]
+            grouped = (
+                reported.groupby(["family", "weapon_class"], as_index=False)
+                .agg(launched=("launched", "sum"))
+                .sort_values(["weapon_class", "launched"], ascending=[True, False])
+            )
+            return grouped.reset_index(drop=True)
+
+        return self.cached("families", (), compute)
+
+    def month_range(self) -> tuple[pd.Period, pd.Period]:
+        """First and last month with a report."""
+        ledger = self.module("ledger")
+
+        def compute() -> tuple[pd.Period, pd.Period]:
+            monthly: pd.DataFrame = ledger.monthly_launches(self.db, by="family")
+            months = monthly["month"]
+            return (months.min(), months.max())
+
+        return self.cached("month_range", (), compute)
+
+    def call(self, kind: str, params: Hashable, compute: Callable[[], Any]) -> Any:
+        """Cache an arbitrary deterministic engine call under ``(kind, params)``."""
+        return self.cached(kind, params, compute)

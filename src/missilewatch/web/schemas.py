@@ -1,0 +1,188 @@
+"""Query parameters and request bodies of the JSON API, validated at the edge.
+
+Limits keep one request from occupying the machine: Monte Carlo paths, forecast
+horizon, raid size and body size are capped and the refusal names the cap.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Most Monte Carlo paths one request may ask for.
+MAX_PATHS = 200_000
+#: Paths used when a request does not say (enough for stable percentiles, quick to run).
+DEFAULT_PATHS = 5_000
+#: Latest forecast month a request may ask for.
+MAX_UNTIL = pd.Period("2035-12", freq="M")
+DEFAULT_UNTIL = "2027-12"
+#: Most missiles and drones in one simulated raid.
+MAX_RAID_SIZE = 5_000
+#: Largest request body accepted, in bytes.
+MAX_BODY_BYTES = 64 * 1024
+#: Longest ceasefire and latest start month, in months.
+MAX_CEASEFIRE_MONTHS = 60
+MAX_SCENARIO_FACTOR = 10.0
+MAX_EXTRA_INTERCEPTORS_PER_MONTH = 1_000
+
+WeaponClass = Literal[
+    "cruise",
+    "ballistic",
+    "aeroballistic",
+    "anti-ship",
+    "sam-ground",
+    "attack-uav",
+    "other-uav",
+    "guided-bomb",
+    "other",
+    "unknown",
+]
+WEAPON_CLASSES: tuple[str, ...] = WeaponClass.__args__  # type: ignore[attr-defined]
+
+
+def _check_paths(paths: int) -> int:
+    if paths > MAX_PATHS:
+        raise ValueError(f"at most {MAX_PATHS:,} paths per request (asked for {paths:,})")
+    return paths
+
+
+def _check_until(until: str) -> str:
+    try:
+        month = pd.Period(until, freq="M")
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{until!r} is not a month such as 2027-12") from error
+    if month > MAX_UNTIL:
+        raise ValueError(f"the forecast ends at {MAX_UNTIL} at the latest (asked for {month})")
+    return str(month)
+
+
+class StatsQuery(BaseModel):
+    """Filters of ``GET /api/stats`` (the same as ``missilewatch.stats``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period: Literal["year", "quarter", "month", "week"] = "month"
+    by: Literal["class", "family"] = "class"
+    mode: Literal["allocated", "reported"] = "allocated"
+    start: date | None = Field(default=None, description="First report date included (YYYY-MM-DD).")
+    end: date | None = Field(default=None, description="Last report date included (YYYY-MM-DD).")
+    weapon_class: WeaponClass | None = None
+    family: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> StatsQuery:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+
+class FigureQuery(BaseModel):
+    """Filters shared by the chart endpoints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: date | None = None
+    end: date | None = None
+    weapon_class: WeaponClass | None = None
+    family: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> FigureQuery:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+
+class SimulationQuery(BaseModel):
+    """Monte Carlo settings shared by the stockpile and defense endpoints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    until: str = Field(default=DEFAULT_UNTIL, description="Last forecast month (YYYY-MM).")
+    paths: int = Field(
+        default=DEFAULT_PATHS, ge=100, description=f"Monte Carlo paths, at most {MAX_PATHS:,}."
+    )
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+
+    _paths = field_validator("paths")(_check_paths)
+    _until = field_validator("until")(_check_until)
+
+
+class StockpileQuery(SimulationQuery):
+    weapon_class: WeaponClass | None = None
+    family: str | None = Field(default=None, max_length=100)
+
+
+class RaidRequest(BaseModel):
+    """Body of ``POST /api/raid``: missiles and drones per family, e.g. ``{"Iskander-M": 40}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    raid: dict[str, int] = Field(..., description="Family -> number launched in the raid.")
+    paths: int = Field(default=DEFAULT_PATHS, ge=100)
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+
+    _paths = field_validator("paths")(_check_paths)
+
+    @field_validator("raid")
+    @classmethod
+    def _raid_size(cls, raid: dict[str, int]) -> dict[str, int]:
+        if any(count < 0 for count in raid.values()):
+            raise ValueError("counts must not be negative")
+        total = sum(raid.values())
+        if total <= 0:
+            raise ValueError("the raid has no missiles or drones")
+        if total > MAX_RAID_SIZE:
+            raise ValueError(
+                f"at most {MAX_RAID_SIZE:,} missiles and drones per raid (asked for {total:,})"
+            )
+        return raid
+
+
+class ScenarioRequest(BaseModel):
+    """Body of ``POST /api/scenario-runs``: a few changes over the baseline forecast.
+
+    Months are counted from the first forecast month (0 = at once).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    ceasefire_months: int = Field(default=0, ge=0, le=MAX_CEASEFIRE_MONTHS)
+    ceasefire_start: int = Field(default=0, ge=0, le=MAX_CEASEFIRE_MONTHS)
+    escalation_factor: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=MAX_SCENARIO_FACTOR,
+        description="Multiplies the expected number of attacks per month.",
+    )
+    salvo_factor: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=MAX_SCENARIO_FACTOR,
+        description="Multiplies the missiles per attack.",
+    )
+    production_factor: float = Field(default=1.0, ge=0.0, le=MAX_SCENARIO_FACTOR)
+    extra_interceptors_per_month: float = Field(
+        default=0.0, ge=0.0, le=MAX_EXTRA_INTERCEPTORS_PER_MONTH
+    )
+    interceptor: str | None = Field(
+        default=None, max_length=100, description="Type the extra deliveries are of."
+    )
+    weapon_class: WeaponClass | None = Field(
+        default=None, description="Class shown in the stockpile chart."
+    )
+    until: str = DEFAULT_UNTIL
+    paths: int = Field(default=DEFAULT_PATHS, ge=100)
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+
+    _paths = field_validator("paths")(_check_paths)
+    _until = field_validator("until")(_check_until)
+
+    @model_validator(mode="after")
+    def _interceptor_named(self) -> ScenarioRequest:
+        if self.extra_interceptors_per_month > 0 and not self.interceptor:
+            raise ValueError("name the interceptor type of the extra deliveries")
+        return self
