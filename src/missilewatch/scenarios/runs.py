@@ -1,0 +1,490 @@
+"""Running scenarios through the engines, storing them, rerunning and comparing them.
+
+A run = one scenario through the stock-flow engine (``missilewatch.api.stockpile``)
+and the air-defense campaign (``missilewatch.api.defense``) with one seed. All
+scenarios of one call share the seed, so they see the same random numbers (common
+random numbers): differences between them come from the scenario, not from noise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from missilewatch import __version__
+from missilewatch.errors import MissilewatchError, ParameterError
+from missilewatch.model.adjustments import Adjustments
+from missilewatch.scenarios.spec import (
+    MAX_PATHS,
+    Scenario,
+    check_names,
+    describe_adjustments,
+    load_scenario,
+    month_of,
+    parse_scenario,
+)
+from missilewatch.scenarios.store import RunInputs, StoredRun, load_run, save_run
+
+#: Called after each step with (description, steps done, steps in total).
+ProgressCallback = Callable[[str, int, int], None]
+
+PERCENTILES = ("p5", "p25", "p50", "p75", "p95")
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """The results of one scenario run, as stored."""
+
+    run_id: int | None
+    scenario: Scenario
+    inputs: RunInputs
+    results: Mapping[str, pd.DataFrame]
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def frame(self, kind: str) -> pd.DataFrame | None:
+        return self.results.get(kind)
+
+
+def stockpile_available() -> bool:
+    return importlib.util.find_spec("missilewatch.api.stockpile") is not None
+
+
+def defense_available() -> bool:
+    return importlib.util.find_spec("missilewatch.api.defense") is not None
+
+
+def estimates_fingerprint(estimates: Path | None = None) -> str:
+    """SHA-256 of the estimates in use (shipped files plus the user's file)."""
+    from missilewatch import estimates as estimates_module
+
+    frame = estimates_module.load(estimates).to_frame()
+    text = frame.to_csv(index=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def forecast_start(db: Path | None = None) -> pd.Period:
+    """The first forecast month: the month after the last month in the ledger."""
+    from missilewatch import ledger
+
+    months = ledger.monthly_launches(db, by="weapon_class")["month"]
+    return pd.Period(months.max(), freq="M") + 1
+
+
+def data_provenance(db: Path | None = None) -> dict[str, object]:
+    """Release name, file hash and dates covered by the ledger data in use."""
+    from missilewatch import ledger
+
+    info: dict[str, object] = {
+        "data_release": None,
+        "data_file_sha256": None,
+        "data_first_date": None,
+        "data_last_date": None,
+    }
+    provenance = getattr(ledger, "provenance", None)
+    if callable(provenance):
+        details = provenance(db)
+        info["data_release"] = details.get("release")
+        info["data_file_sha256"] = details.get("file_hash")
+    frame = ledger.attacks(db, allocated=False)
+    if not frame.empty:
+        info["data_first_date"] = pd.Timestamp(frame["date"].min()).date()
+        info["data_last_date"] = pd.Timestamp(frame["date"].max()).date()
+    return info
+
+
+def run_scenarios(
+    names_or_paths: Iterable[str | Path],
+    *,
+    paths: int | None = None,
+    seed: int | None = None,
+    until: str | None = None,
+    db: Path | None = None,
+    estimates: Path | None = None,
+    store: bool = True,
+    progress: ProgressCallback | None = None,
+) -> list[ScenarioRun]:
+    """Run scenarios (shipped names or file paths) and store each with its inputs.
+
+    ``paths``, ``seed`` and ``until`` override the values in the scenario files.
+    Returns the runs in the order given; ``run_id`` is None when ``store`` is False.
+    """
+    scenarios = [load_scenario(item) for item in names_or_paths]
+    if not scenarios:
+        raise ParameterError("run: give at least one scenario name or file")
+    interceptor_types = _known_interceptors(estimates)
+    for scenario in scenarios:
+        check_names(scenario, interceptor_types=interceptor_types)
+    start = forecast_start(db)
+    provenance = data_provenance(db)
+    estimates_hash = estimates_fingerprint(estimates)
+    runs = []
+    total = len(scenarios)
+    for index, scenario in enumerate(scenarios):
+        if progress is not None:
+            progress(f"running {scenario.name}", index, total)
+        inputs = _inputs_for(
+            scenario,
+            start=start,
+            paths=paths,
+            seed=seed,
+            until=until,
+            estimates=estimates,
+            estimates_hash=estimates_hash,
+            provenance=provenance,
+        )
+        adjustments = scenario.adjustments(start)
+        began = time.perf_counter()
+        results = _run_engines(inputs, adjustments, db=db, estimates=estimates)
+        seconds = time.perf_counter() - began
+        run_id = save_run(inputs, results, seconds=seconds, db=db) if store else None
+        runs.append(ScenarioRun(run_id=run_id, scenario=scenario, inputs=inputs, results=results))
+    if progress is not None:
+        progress("done", total, total)
+    return runs
+
+
+def rerun(reference: int | str, *, db: Path | None = None) -> ScenarioRun:
+    """Run a stored run again from its stored inputs (not stored again).
+
+    The stored scenario text, forecast start, paths, seed and end month are used. If the
+    estimates or the data differ from those stored, the numbers may differ: the
+    returned run's inputs show what was used now.
+    """
+    stored = load_run(reference, db)
+    old = stored.inputs
+    scenario = parse_scenario(old.scenario_text, old.scenario_source)
+    start = pd.Period(old.forecast_start, freq="M")
+    estimates = Path(old.estimates_file) if old.estimates_file else None
+    inputs = _inputs_for(
+        scenario,
+        start=start,
+        paths=old.paths,
+        seed=old.seed,
+        until=old.until,
+        estimates=estimates,
+        estimates_hash=estimates_fingerprint(estimates),
+        provenance=data_provenance(db),
+    )
+    results = _run_engines(inputs, scenario.adjustments(start), db=db, estimates=estimates)
+    return ScenarioRun(run_id=None, scenario=scenario, inputs=inputs, results=results)
+
+
+def stored_run(reference: int | str, *, db: Path | None = None) -> ScenarioRun:
+    """A stored run as a :class:`ScenarioRun`."""
+    stored: StoredRun = load_run(reference, db)
+    scenario = parse_scenario(stored.inputs.scenario_text, stored.inputs.scenario_source)
+    return ScenarioRun(
+        run_id=stored.run_id, scenario=scenario, inputs=stored.inputs, results=stored.results
+    )
+
+
+def _inputs_for(
+    scenario: Scenario,
+    *,
+    start: pd.Period,
+    paths: int | None,
+    seed: int | None,
+    until: str | None,
+    estimates: Path | None,
+    estimates_hash: str,
+    provenance: Mapping[str, object],
+) -> RunInputs:
+    settings = scenario.spec.run
+    if settings.start is not None:
+        start = month_of(settings.start, start)
+    chosen_paths = settings.paths if paths is None else paths
+    if not 0 < chosen_paths <= MAX_PATHS:
+        raise ParameterError(f"--paths: must be between 1 and {MAX_PATHS:,} (got {chosen_paths})")
+    chosen_seed = settings.seed if seed is None else seed
+    if chosen_seed < 0:
+        raise ParameterError(f"--seed: must be >= 0 (got {chosen_seed})")
+    end = month_of(until if until is not None else settings.until, start)
+    if end < start:
+        raise ParameterError(f"--until: {end} is before the forecast start {start}")
+    adjustments = scenario.adjustments(start)
+    return RunInputs(
+        scenario=scenario.name,
+        scenario_source=scenario.source,
+        scenario_text=scenario.text,
+        scenario_sha256=scenario.text_sha256,
+        adjustments_json=json.dumps(describe_adjustments(adjustments), sort_keys=True),
+        forecast_start=str(start),
+        until=str(end),
+        paths=int(chosen_paths),
+        seed=int(chosen_seed),
+        estimates_sha256=estimates_hash,
+        estimates_file=str(estimates) if estimates is not None else None,
+        data_release=_optional_text(provenance.get("data_release")),
+        data_file_sha256=_optional_text(provenance.get("data_file_sha256")),
+        data_first_date=provenance.get("data_first_date"),  # type: ignore[arg-type]
+        data_last_date=provenance.get("data_last_date"),  # type: ignore[arg-type]
+        version=__version__,
+    )
+
+
+def _run_engines(
+    inputs: RunInputs, adjustments: Adjustments, *, db: Path | None, estimates: Path | None
+) -> dict[str, pd.DataFrame]:
+    """Result frames of one run, by kind."""
+    results: dict[str, pd.DataFrame] = {}
+    if not stockpile_available():
+        raise MissilewatchError("run: the stock-flow engine is not installed in this build")
+    # Imported by name: the engines are optional parts of a build.
+    stock_flow = importlib.import_module("missilewatch.api.stockpile")
+
+    common = {
+        "until": inputs.until,
+        "paths": inputs.paths,
+        "seed": inputs.seed,
+        "db": db,
+        "estimates": estimates,
+        "adjustments": adjustments,
+    }
+    results["stockpile"] = stock_flow.stockpile(**common)
+    summary = getattr(stock_flow, "stockpile_summary", None)
+    if callable(summary):
+        results["summary"] = summary(**common)
+    if defense_available():
+        defense = importlib.import_module("missilewatch.api.defense")
+        campaign = defense.defense_campaign(**common)
+        results["defense_monthly"] = campaign.monthly
+        results["defense_depletion"] = campaign.depletion
+    return results
+
+
+def _known_interceptors(estimates: Path | None) -> list[str] | None:
+    from missilewatch import estimates as estimates_module
+
+    frame = estimates_module.load(estimates).to_frame()
+    subjects = frame.loc[frame["quantity"].str.startswith("interceptor_"), "subject"]
+    names = sorted({str(subject) for subject in subjects})
+    # Before any interceptor is described there is nothing to check against.
+    return names or None
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def compare_runs(
+    a: int | str | ScenarioRun,
+    b: int | str | ScenarioRun,
+    *,
+    db: Path | None = None,
+    level: str = "class",
+) -> pd.DataFrame:
+    """The differences that matter between two runs (ids, scenario names or runs).
+
+    Columns: ``metric, name, month, unit, a_p5, a_p50, a_p95, b_p5, b_p50, b_p95,
+    difference_p50`` (b minus a, of the medians). Metrics: ``stock`` per class at the
+    forecast start, 6 and 12 months later and at the end; ``launches`` summed over the
+    forecast; for the air defense ``interceptor_stock`` at the end, ``leakers`` summed
+    over the forecast and ``depletion_month`` (median and 5-95% of the month index
+    after the forecast start).
+    """
+    run_a = a if isinstance(a, ScenarioRun) else stored_run(a, db=db)
+    run_b = b if isinstance(b, ScenarioRun) else stored_run(b, db=db)
+    rows: list[dict[str, object]] = []
+    rows += _stock_rows(run_a, run_b, level)
+    rows += _defense_rows(run_a, run_b)
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "metric",
+            "name",
+            "month",
+            "unit",
+            "a_p5",
+            "a_p50",
+            "a_p95",
+            "b_p5",
+            "b_p50",
+            "b_p95",
+        ],
+    )
+    frame["difference_p50"] = frame["b_p50"] - frame["a_p50"]
+    frame.attrs["a"] = f"run {run_a.run_id} ({run_a.name})"
+    frame.attrs["b"] = f"run {run_b.run_id} ({run_b.name})"
+    return frame
+
+
+def comparison_months(inputs: RunInputs) -> list[pd.Period]:
+    start = pd.Period(inputs.forecast_start, freq="M")
+    end = pd.Period(inputs.until, freq="M")
+    months = [start, start + 5, start + 6, start + 12, end]
+    return sorted({month for month in months if start <= month <= end})
+
+
+def _stock_rows(run_a: ScenarioRun, run_b: ScenarioRun, level: str) -> list[dict[str, object]]:
+    frame_a, frame_b = run_a.frame("stockpile"), run_b.frame("stockpile")
+    if frame_a is None or frame_b is None:
+        return []
+    rows: list[dict[str, object]] = []
+    months = comparison_months(run_a.inputs)
+    stock_a = frame_a[(frame_a["level"] == level) & (frame_a["quantity"] == "stock")]
+    stock_b = frame_b[(frame_b["level"] == level) & (frame_b["quantity"] == "stock")]
+    for name in sorted(set(stock_a["name"]) & set(stock_b["name"])):
+        for month in months:
+            row_a = _row(stock_a, name, month)
+            row_b = _row(stock_b, name, month)
+            if row_a is None or row_b is None:
+                continue
+            rows.append(_pair("stock", name, str(month), "missiles", row_a, row_b))
+    launches_a = _forecast_total(frame_a, level, "launches", run_a.inputs)
+    launches_b = _forecast_total(frame_b, level, "launches", run_b.inputs)
+    for name in sorted(set(launches_a) & set(launches_b)):
+        rows.append(
+            _pair(
+                "launches",
+                name,
+                f"{run_a.inputs.forecast_start}..{run_a.inputs.until}",
+                "missiles (sum of monthly medians)",
+                launches_a[name],
+                launches_b[name],
+            )
+        )
+    return rows
+
+
+def _defense_rows(run_a: ScenarioRun, run_b: ScenarioRun) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    monthly_a, monthly_b = run_a.frame("defense_monthly"), run_b.frame("defense_monthly")
+    if monthly_a is not None and monthly_b is not None:
+        rows += _defense_monthly_rows(monthly_a, monthly_b, run_a.inputs)
+    depletion_a, depletion_b = run_a.frame("defense_depletion"), run_b.frame("defense_depletion")
+    if depletion_a is not None and depletion_b is not None:
+        rows += _depletion_rows(depletion_a, depletion_b)
+    return rows
+
+
+def _defense_monthly_rows(
+    monthly_a: pd.DataFrame, monthly_b: pd.DataFrame, inputs: RunInputs
+) -> list[dict[str, object]]:
+    # The campaign frame's layout is owned by the air-defense module; read it by its
+    # documented columns: month, interceptor type, quantity (spent/stock/leakers).
+    type_column = _first_present(monthly_a, ("interceptor", "interceptor_type", "name"))
+    if type_column is None or "quantity" not in monthly_a:
+        return []
+    rows: list[dict[str, object]] = []
+    end = monthly_a["month"].max()
+    for name in sorted(set(monthly_a[type_column]) & set(monthly_b[type_column])):
+        stock_a = monthly_a[(monthly_a[type_column] == name) & (monthly_a["quantity"] == "stock")]
+        stock_b = monthly_b[(monthly_b[type_column] == name) & (monthly_b["quantity"] == "stock")]
+        end_a = stock_a[stock_a["month"] == end]
+        end_b = stock_b[stock_b["month"] == end]
+        if not end_a.empty and not end_b.empty:
+            rows.append(
+                _pair(
+                    "interceptor_stock",
+                    str(name),
+                    str(end),
+                    "interceptors",
+                    end_a.iloc[0],
+                    end_b.iloc[0],
+                )
+            )
+        leak_a = monthly_a[(monthly_a[type_column] == name) & (monthly_a["quantity"] == "leakers")]
+        leak_b = monthly_b[(monthly_b[type_column] == name) & (monthly_b["quantity"] == "leakers")]
+        if not leak_a.empty and not leak_b.empty:
+            rows.append(
+                _pair(
+                    "leakers",
+                    str(name),
+                    f"{inputs.forecast_start}..{inputs.until}",
+                    "missiles (sum of monthly medians)",
+                    leak_a[list(PERCENTILES)].sum(),
+                    leak_b[list(PERCENTILES)].sum(),
+                )
+            )
+    return rows
+
+
+def _depletion_rows(
+    depletion_a: pd.DataFrame, depletion_b: pd.DataFrame
+) -> list[dict[str, object]]:
+    summary_a = depletion_summary(depletion_a)
+    summary_b = depletion_summary(depletion_b)
+    rows = []
+    for name in sorted(set(summary_a) & set(summary_b)):
+        rows.append(_pair("depletion_month", name, "", "month", summary_a[name], summary_b[name]))
+    return rows
+
+
+def depletion_summary(depletion: pd.DataFrame) -> dict[str, pd.Series]:
+    """5th, 50th and 95th percentile of the depletion month, per group.
+
+    Reads a distribution frame with a ``month`` column (Period, or NaT/None for "not
+    before the end") and a ``probability`` column, optionally per interceptor group.
+    Months are returned as offsets (float) from the first month of the frame; a path
+    that never runs short counts as beyond the end (``inf``).
+    """
+    group_column = _first_present(depletion, ("interceptor", "group", "name"))
+    groups = depletion.groupby(group_column) if group_column else [("all", depletion)]
+    result: dict[str, pd.Series] = {}
+    for name, group in groups:
+        months = group["month"]
+        probability = group["probability"].to_numpy(dtype=float)
+        known = months.notna().to_numpy()
+        first = min(months[known]) if known.any() else None
+        offsets = np.full(len(group), np.inf)
+        if first is not None:
+            offsets[known] = [(month - first).n for month in months[known]]
+        order = np.argsort(offsets)
+        cumulative = np.cumsum(probability[order])
+        values = {}
+        for label, quantile in (("p5", 0.05), ("p50", 0.5), ("p95", 0.95)):
+            position = int(np.searchsorted(cumulative, quantile - 1e-12))
+            values[label] = offsets[order][position] if position < len(order) else np.inf
+        result[str(name)] = pd.Series(values)
+    return result
+
+
+def _first_present(frame: pd.DataFrame, candidates: Iterable[str]) -> str | None:
+    for column in candidates:
+        if column in frame.columns:
+            return column
+    return None
+
+
+def _row(frame: pd.DataFrame, name: str, month: pd.Period) -> pd.Series | None:
+    rows = frame[(frame["name"] == name) & (frame["month"] == month)]
+    return None if rows.empty else rows.iloc[0]
+
+
+def _forecast_total(
+    frame: pd.DataFrame, level: str, quantity: str, inputs: RunInputs
+) -> dict[str, pd.Series]:
+    start = pd.Period(inputs.forecast_start, freq="M")
+    rows = frame[
+        (frame["level"] == level) & (frame["quantity"] == quantity) & (frame["month"] >= start)
+    ]
+    return {str(name): group[["p5", "p50", "p95"]].sum() for name, group in rows.groupby("name")}
+
+
+def _pair(
+    metric: str, name: str, month: str, unit: str, a: pd.Series, b: pd.Series
+) -> dict[str, object]:
+    return {
+        "metric": metric,
+        "name": name,
+        "month": month,
+        "unit": unit,
+        "a_p5": float(a["p5"]),
+        "a_p50": float(a["p50"]),
+        "a_p95": float(a["p95"]),
+        "b_p5": float(b["p5"]),
+        "b_p50": float(b["p50"]),
+        "b_p95": float(b["p95"]),
+    }
