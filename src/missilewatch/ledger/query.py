@@ -1,0 +1,268 @@
+"""Reading the ledger: per-report records, grouped statistics, monthly launches.
+
+All queries run in DuckDB SQL on the store (or on the shipped snapshot when the store
+holds no release) and return pandas DataFrames with the documented columns. Reports
+flagged as vanished upstream are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from missilewatch.errors import ParameterError, UnknownNameError
+from missilewatch.ledger.store import open_reader
+from missilewatch.ledger.taxonomy import WEAPON_CLASSES
+
+PERIODS: tuple[str, ...] = ("year", "quarter", "month", "week")
+GROUPINGS: tuple[str, ...] = ("class", "family")
+MODES: tuple[str, ...] = ("allocated", "reported")
+
+ATTACK_COLUMNS: tuple[str, ...] = (
+    "report_id",
+    "time_start",
+    "time_end",
+    "date",
+    "model",
+    "family",
+    "weapon_class",
+    "launched",
+    "destroyed",
+    "not_reach_goal",
+    "launched_missing",
+    "destroyed_missing",
+    "not_reach_goal_missing",
+)
+COUNT_COLUMNS = ("launched", "destroyed", "not_reach_goal")
+
+_PERIOD_START = {
+    "year": "date_trunc('year', date)",
+    "quarter": "date_trunc('quarter', date)",
+    "month": "date_trunc('month', date)",
+    "week": "date_trunc('week', date)",
+}
+_PERIOD_LABEL = {
+    "year": "strftime(period_start, '%Y')",
+    "quarter": "strftime(period_start, '%Y') || '-Q' || CAST(quarter(period_start) AS VARCHAR)",
+    "month": "strftime(period_start, '%Y-%m')",
+    "week": "CAST(isoyear(period_start) AS VARCHAR) || '-W' || lpad(CAST(week(period_start) "
+    "AS VARCHAR), 2, '0')",
+}
+
+
+def _as_date(value: dt.date | str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ParameterError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _date_filter(start: dt.date | str | None, end: dt.date | str | None) -> tuple[str, list[Any]]:
+    start_date, end_date = _as_date(start, "start"), _as_date(end, "end")
+    if start_date and end_date and start_date > end_date:
+        raise ParameterError(f"start {start_date} is after end {end_date}")
+    clauses, params = [], []
+    if start_date is not None:
+        clauses.append("date >= ?")
+        params.append(start_date)
+    if end_date is not None:
+        clauses.append("date <= ?")
+        params.append(end_date)
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _mode(mode: str) -> str:
+    normalized = mode.strip().lower().replace("_", "-")
+    if normalized in ("reported", "as-reported"):
+        return "reported"
+    if normalized == "allocated":
+        return "allocated"
+    raise ParameterError(f"mode: {mode!r}; expected 'allocated' or 'as-reported'")
+
+
+def _names(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _base_relation(allocated: bool) -> str:
+    """SQL for one row per (report, family) share, or per report with joined labels."""
+    if allocated:
+        return """
+            SELECT r.report_id, r.time_start, r.time_end, r.date, r.model,
+                   a.family, a.weapon_class, a.launched, a.destroyed, a.not_reach_goal,
+                   r.launched_missing, r.destroyed_missing, r.not_reach_goal_missing
+            FROM allocations a JOIN reports r USING (report_id)
+            WHERE r.vanished_release IS NULL
+        """
+    return """
+        SELECT r.report_id, r.time_start, r.time_end, r.date, r.model,
+               coalesce(m.family_label, r.model) AS family,
+               coalesce(m.class_label, 'unknown') AS weapon_class,
+               r.launched, r.destroyed, r.not_reach_goal,
+               r.launched_missing, r.destroyed_missing, r.not_reach_goal_missing
+        FROM reports r
+        LEFT JOIN (SELECT DISTINCT model, family_label, class_label FROM model_families) m
+               USING (model)
+        WHERE r.vanished_release IS NULL
+    """
+
+
+def _finish_counts(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    for column in columns:
+        if column in frame:
+            frame[column] = frame[column].fillna(0).astype("int64")
+    return frame
+
+
+def attacks(
+    db: Path | None = None,
+    *,
+    allocated: bool = True,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+) -> pd.DataFrame:
+    """One row per report (``allocated=False``) or per (report, family) share.
+
+    Columns: report_id, time_start, time_end, date, model, family, weapon_class,
+    launched, destroyed, not_reach_goal (int64; a missing count is 0 and flagged in
+    launched_missing / destroyed_missing / not_reach_goal_missing).
+    """
+    where, params = _date_filter(start, end)
+    with open_reader(db) as (con, _source):
+        frame = con.execute(
+            f"SELECT * FROM ({_base_relation(allocated)}) WHERE {where} "
+            "ORDER BY time_start, report_id, family",
+            params,
+        ).df()
+    frame = _finish_counts(frame, COUNT_COLUMNS)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame[list(ATTACK_COLUMNS)].reset_index(drop=True)
+
+
+def stats(
+    db: Path | None = None,
+    *,
+    period: str = "month",
+    by: str = "class",
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+    mode: str = "allocated",
+    weapon_class: str | Sequence[str] | None = None,
+    family: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Launched / destroyed / not_reach_goal and intercept rate by period and group.
+
+    Columns: period (label: ``2025``, ``2025-Q2``, ``2025-06``, ``2025-W23``),
+    period_start (datetime64), weapon_class or family, reports (distinct reports),
+    launched, destroyed, not_reach_goal (int64), intercept_rate (destroyed / launched,
+    NaN when nothing was launched). ``mode`` is ``allocated`` or ``as-reported``.
+    """
+    if period not in PERIODS:
+        raise ParameterError(f"period: {period!r}; expected one of {', '.join(PERIODS)}")
+    if by not in GROUPINGS:
+        raise ParameterError(f"by: {by!r}; expected 'class' or 'family'")
+    allocated = _mode(mode) == "allocated"
+    group = "weapon_class" if by == "class" else "family"
+    where, params = _date_filter(start, end)
+    classes = _names(weapon_class)
+    if classes:
+        unknown = [c for c in classes if c not in (*WEAPON_CLASSES, "mixed")]
+        if unknown:
+            raise UnknownNameError(
+                f"weapon class {unknown[0]!r}; expected one of {', '.join(WEAPON_CLASSES)}"
+            )
+        where += f" AND weapon_class IN ({', '.join('?' for _ in classes)})"
+        params += classes
+    families = _names(family)
+    if families:
+        where += f" AND family IN ({', '.join('?' for _ in families)})"
+        params += families
+    sql = f"""
+        WITH base AS (SELECT * FROM ({_base_relation(allocated)}) WHERE {where}),
+        grouped AS (
+            SELECT {_PERIOD_START[period]} AS period_start, {group},
+                   count(DISTINCT report_id) AS reports,
+                   sum(launched) AS launched, sum(destroyed) AS destroyed,
+                   sum(not_reach_goal) AS not_reach_goal
+            FROM base GROUP BY ALL
+        )
+        SELECT {_PERIOD_LABEL[period]} AS period, CAST(period_start AS TIMESTAMP) AS period_start,
+               {group}, reports, launched, destroyed, not_reach_goal
+        FROM grouped ORDER BY period_start, {group}
+    """
+    with open_reader(db) as (con, _source):
+        if families:
+            _check_families(con, families, allocated)
+        frame = con.execute(sql, params).df()
+    frame = _finish_counts(frame, ("reports", *COUNT_COLUMNS))
+    frame["period"] = frame["period"].astype(str)
+    frame["period_start"] = pd.to_datetime(frame["period_start"])
+    launched = frame["launched"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(launched > 0, frame["destroyed"].to_numpy(dtype=float) / launched, np.nan)
+    frame["intercept_rate"] = rate
+    return frame.reset_index(drop=True)
+
+
+def _check_families(con: Any, families: Sequence[str], allocated: bool) -> None:
+    column = "family" if allocated else "family_label"
+    known = {r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM model_families").fetchall()}
+    missing = [f for f in families if f not in known]
+    if missing:
+        raise UnknownNameError(
+            f"family {missing[0]!r} does not occur in the ledger; known: {', '.join(sorted(known))}"
+        )
+
+
+def monthly_launches(db: Path | None = None, *, by: str = "family") -> pd.DataFrame:
+    """Allocated launches per month and family (or class), zeros filled.
+
+    Columns: month (Period[M]), family (only when ``by="family"``), weapon_class,
+    launched, destroyed, reports. Every month from the first report to the last is
+    present for every family (or class) that occurs.
+    """
+    if by in ("class", "weapon_class"):
+        keys = ["weapon_class"]
+    elif by == "family":
+        keys = ["family", "weapon_class"]
+    else:
+        raise ParameterError(f"by: {by!r}; expected 'family' or 'weapon_class'")
+    key_sql = ", ".join(keys)
+    with open_reader(db) as (con, _source):
+        frame = con.execute(
+            f"""
+            SELECT date_trunc('month', date) AS month_start, {key_sql},
+                   sum(launched) AS launched, sum(destroyed) AS destroyed,
+                   count(DISTINCT report_id) AS reports
+            FROM ({_base_relation(True)}) GROUP BY ALL
+            """
+        ).df()
+        span = con.execute(
+            "SELECT min(date), max(date) FROM reports WHERE vanished_release IS NULL"
+        ).fetchone()
+    columns = ["month", *keys, "launched", "destroyed", "reports"]
+    if frame.empty or span is None or span[0] is None:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})
+    months = pd.period_range(pd.Period(span[0], "M"), pd.Period(span[1], "M"), freq="M")
+    frame["month"] = pd.to_datetime(frame["month_start"]).dt.to_period("M")
+    groups = frame[keys].drop_duplicates().sort_values(keys)
+    grid = groups.merge(pd.DataFrame({"month": months}), how="cross")
+    full = grid.merge(frame.drop(columns="month_start"), on=["month", *keys], how="left")
+    full = _finish_counts(full, ("launched", "destroyed", "reports"))
+    full = full.sort_values(["month", *keys]).reset_index(drop=True)
+    return full[columns]

@@ -1,0 +1,410 @@
+"""The DuckDB store of the ledger: releases, current reports, their history, allocations.
+
+Tables (see docs/ledger.md for every column):
+
+* ``releases``: one row per ingest that changed the store (name, file hash, time,
+  rows added / revised / vanished / reappeared / unchanged, taxonomy hash);
+* ``reports``: the current value of each report (normalized columns, the raw source row
+  as the struct ``raw``, ``first_release``, ``revised_release``, ``vanished_release``);
+* ``report_history``: earlier values replaced by a revision, with the release they came
+  from (``from_release``) and the release that replaced them (``replaced_in_release``);
+* ``allocations``: allocated counts per (report, family), recomputed at each ingest;
+* ``model_families``: the model -> family weights in effect at the last ingest.
+
+Each ingest runs in one transaction: on any error the store is exactly as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from missilewatch.errors import InputError
+from missilewatch.ledger.allocation import allocate
+from missilewatch.ledger.parse import COUNT_COLUMNS, SOURCE_COLUMNS, ParsedRelease
+from missilewatch.ledger.snapshot import SnapshotInfo, load_snapshot
+from missilewatch.ledger.taxonomy import Taxonomy
+from missilewatch.ledger.taxonomy import load as load_taxonomy
+from missilewatch.paths import default_db_path
+
+_RAW_TYPE = "STRUCT(" + ", ".join(f'"{c}" VARCHAR' for c in SOURCE_COLUMNS) + ")"
+
+#: Columns of ``reports`` that come from parsing (in this order).
+REPORT_COLUMNS: tuple[str, ...] = (
+    "report_id",
+    "row_number",
+    "time_start",
+    "time_end",
+    "date",
+    "model",
+    "target",
+    "launch_place",
+    "source",
+    "launched",
+    "destroyed",
+    "not_reach_goal",
+    "launched_missing",
+    "destroyed_missing",
+    "not_reach_goal_missing",
+    "content_hash",
+    "raw",
+)
+
+_REPORT_DDL = f"""
+    report_id VARCHAR, row_number BIGINT, time_start TIMESTAMP, time_end TIMESTAMP,
+    date DATE, model VARCHAR, target VARCHAR, launch_place VARCHAR, source VARCHAR,
+    launched BIGINT, destroyed BIGINT, not_reach_goal BIGINT,
+    launched_missing BOOLEAN, destroyed_missing BOOLEAN, not_reach_goal_missing BOOLEAN,
+    content_hash VARCHAR, raw {_RAW_TYPE}
+"""
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS releases (
+    release_id INTEGER, name VARCHAR, file_hash VARCHAR, source_path VARCHAR,
+    ingested_at TIMESTAMP, rows_in_file BIGINT, added BIGINT, revised BIGINT,
+    vanished BIGINT, reappeared BIGINT, unchanged BIGINT, taxonomy_hash VARCHAR
+);
+CREATE TABLE IF NOT EXISTS reports (
+    {_REPORT_DDL},
+    first_release INTEGER, revised_release INTEGER, vanished_release INTEGER
+);
+CREATE TABLE IF NOT EXISTS report_history (
+    {_REPORT_DDL},
+    from_release INTEGER, replaced_in_release INTEGER
+);
+CREATE TABLE IF NOT EXISTS allocations (
+    report_id VARCHAR, date DATE, family VARCHAR, weapon_class VARCHAR,
+    launched BIGINT, destroyed BIGINT, not_reach_goal BIGINT
+);
+CREATE TABLE IF NOT EXISTS model_families (
+    model VARCHAR, family VARCHAR, weapon_class VARCHAR, weight DOUBLE,
+    family_label VARCHAR, class_label VARCHAR
+);
+"""
+
+TABLES: tuple[str, ...] = (
+    "releases",
+    "reports",
+    "report_history",
+    "allocations",
+    "model_families",
+)
+
+
+def resolve_db(db: Path | str | None) -> Path:
+    return Path(db) if db is not None else default_db_path()
+
+
+@dataclass(frozen=True)
+class LedgerSource:
+    """Where the figures being read come from: a store or the shipped snapshot."""
+
+    kind: str  # "store" or "snapshot"
+    path: Path
+    release: str
+    snapshot: SnapshotInfo | None = None
+
+
+def _store_has_release(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as error:
+        raise InputError(f"{path}: cannot open the DuckDB store ({error})") from None
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if "releases" not in tables:
+            return False
+        row = con.execute("SELECT count(*) FROM releases").fetchone()
+        return bool(row and row[0])
+    finally:
+        con.close()
+
+
+_SNAPSHOT_CACHE: dict[tuple[int, str], tuple[pa.Table, pa.Table, pa.Table]] = {}
+
+
+def _snapshot_tables() -> tuple[pa.Table, pa.Table, pa.Table, SnapshotInfo]:
+    reports, info = load_snapshot()
+    taxonomy = load_taxonomy()
+    key = (id(reports), taxonomy.digest)
+    if key not in _SNAPSHOT_CACHE:
+        allocations, model_families = allocate(reports, taxonomy)
+        n = reports.num_rows
+        with_state = (
+            reports.append_column("first_release", pa.array([1] * n, pa.int32()))
+            .append_column("revised_release", pa.nulls(n, pa.int32()))
+            .append_column("vanished_release", pa.nulls(n, pa.int32()))
+        )
+        _SNAPSHOT_CACHE.clear()
+        _SNAPSHOT_CACHE[key] = (with_state, allocations, model_families)
+    reports_t, allocations_t, families_t = _SNAPSHOT_CACHE[key]
+    return reports_t, allocations_t, families_t, info
+
+
+@contextlib.contextmanager
+def open_reader(
+    db: Path | str | None = None,
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, LedgerSource]]:
+    """A connection with ``reports``, ``allocations``, ``model_families`` to query.
+
+    Reads the store at ``db`` (default path) when it holds a release, otherwise the
+    shipped snapshot (in memory).
+    """
+    path = resolve_db(db)
+    if _store_has_release(path):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            row = con.execute(
+                "SELECT name FROM releases ORDER BY release_id DESC LIMIT 1"
+            ).fetchone()
+            yield con, LedgerSource("store", path, str(row[0]) if row else "")
+        finally:
+            con.close()
+        return
+    reports, allocations, model_families, info = _snapshot_tables()
+    con = duckdb.connect()
+    try:
+        con.register("reports", reports)
+        con.register("allocations", allocations)
+        con.register("model_families", model_families)
+        yield con, LedgerSource("snapshot", path, info.release, info)
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingest did to the store."""
+
+    release: str
+    file_hash: str
+    release_id: int | None  # None when nothing changed
+    rows_in_file: int
+    added: int
+    revised: int
+    vanished: int
+    reappeared: int
+    unchanged: int
+    already_ingested: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.release_id is not None
+
+
+def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            con.execute(statement)
+
+
+def ingest_release(
+    release: ParsedRelease,
+    db: Path | str | None = None,
+    *,
+    taxonomy: Taxonomy | None = None,
+    allow_unknown: bool = False,
+) -> IngestResult:
+    """Store a parsed release: add new reports, apply revisions, flag vanished ones.
+
+    One transaction; the same release (same file hash) twice changes nothing.
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    path = resolve_db(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existed = path.exists()
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as error:
+        raise InputError(f"{path}: cannot open the DuckDB store ({error})") from None
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            result = _ingest_in_transaction(con, release, taxonomy, allow_unknown)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        if result.changed:
+            con.execute("COMMIT")
+        else:
+            con.execute("ROLLBACK")
+    finally:
+        con.close()
+        if not existed and not _store_has_release(path):
+            # A store created by a failed or empty ingest: leave no file behind.
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+    return result
+
+
+def _ingest_in_transaction(
+    con: duckdb.DuckDBPyConnection,
+    release: ParsedRelease,
+    taxonomy: Taxonomy,
+    allow_unknown: bool,
+) -> IngestResult:
+    _create_schema(con)
+    rows_in_file = release.reports.num_rows
+    previous = con.execute(
+        "SELECT release_id, name FROM releases WHERE file_hash = ? ORDER BY release_id LIMIT 1",
+        [release.file_hash],
+    ).fetchone()
+    if previous is not None:
+        return IngestResult(
+            release=release.name,
+            file_hash=release.file_hash,
+            release_id=None,
+            rows_in_file=rows_in_file,
+            added=0,
+            revised=0,
+            vanished=0,
+            reappeared=0,
+            unchanged=rows_in_file,
+            already_ingested=True,
+        )
+    latest = con.execute("SELECT max(name) FROM releases").fetchone()
+    latest_name = latest[0] if latest else None
+    if latest_name is not None and release.name < str(latest_name):
+        raise InputError(
+            f"{release.daily_path}: release {release.name} is older than the newest stored "
+            f"release {latest_name}; ingesting it would flag newer reports as vanished"
+        )
+    row = con.execute("SELECT coalesce(max(release_id), 0) + 1 FROM releases").fetchone()
+    release_id = int(row[0]) if row else 1
+
+    con.register("incoming", release.reports)
+    columns = ", ".join(REPORT_COLUMNS)
+    incoming_columns = ", ".join(f"i.{c}" for c in REPORT_COLUMNS)
+    counts = con.execute(
+        """
+        SELECT
+          count(*) FILTER (WHERE r.report_id IS NULL),
+          count(*) FILTER (WHERE r.report_id IS NOT NULL AND r.content_hash <> i.content_hash),
+          count(*) FILTER (WHERE r.report_id IS NOT NULL AND r.vanished_release IS NOT NULL),
+          count(*) FILTER (WHERE r.report_id IS NOT NULL AND r.content_hash = i.content_hash
+                           AND r.vanished_release IS NULL)
+        FROM incoming i LEFT JOIN reports r USING (report_id)
+        """
+    ).fetchone()
+    assert counts is not None
+    added, revised, reappeared, unchanged = (int(v) for v in counts)
+    vanished_row = con.execute(
+        """SELECT count(*) FROM reports r WHERE r.vanished_release IS NULL
+           AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.report_id = r.report_id)"""
+    ).fetchone()
+    vanished = int(vanished_row[0]) if vanished_row else 0
+
+    if added == revised == vanished == reappeared == 0:
+        last = con.execute(
+            "SELECT taxonomy_hash FROM releases ORDER BY release_id DESC LIMIT 1"
+        ).fetchone()
+        if last is not None and last[0] == taxonomy.digest:
+            # Same reports under the same taxonomy: nothing to record.
+            con.unregister("incoming")
+            return IngestResult(
+                release=release.name,
+                file_hash=release.file_hash,
+                release_id=None,
+                rows_in_file=rows_in_file,
+                added=0,
+                revised=0,
+                vanished=0,
+                reappeared=0,
+                unchanged=unchanged,
+                already_ingested=True,
+            )
+
+    # Revisions: keep the replaced values and the release they came from.
+    con.execute(
+        f"""
+        INSERT INTO report_history
+        SELECT {", ".join(f"r.{c}" for c in REPORT_COLUMNS)},
+               coalesce(r.revised_release, r.first_release), ?
+        FROM reports r JOIN incoming i USING (report_id)
+        WHERE r.content_hash <> i.content_hash
+        """,
+        [release_id],
+    )
+    con.execute(
+        f"""
+        UPDATE reports r SET
+            {", ".join(f"{c} = i.{c}" for c in REPORT_COLUMNS if c != "report_id")},
+            revised_release = CASE WHEN r.content_hash <> i.content_hash
+                                   THEN {release_id} ELSE r.revised_release END,
+            vanished_release = NULL
+        FROM incoming i
+        WHERE r.report_id = i.report_id
+          AND (r.content_hash <> i.content_hash OR r.vanished_release IS NOT NULL
+               OR r.row_number <> i.row_number)
+        """
+    )
+    con.execute(
+        f"""
+        UPDATE reports r SET vanished_release = {release_id}
+        WHERE r.vanished_release IS NULL
+          AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.report_id = r.report_id)
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO reports ({columns}, first_release, revised_release, vanished_release)
+        SELECT {incoming_columns}, {release_id}, NULL, NULL
+        FROM incoming i ANTI JOIN reports r USING (report_id)
+        """
+    )
+    con.unregister("incoming")
+
+    # Allocations follow the taxonomy in effect now, for every stored report.
+    current = con.sql(
+        f"SELECT report_id, date, model, {', '.join(COUNT_COLUMNS)}, "
+        "raw.launched_details AS launched_details FROM reports"
+    ).to_arrow_table()
+    allocations, model_families = allocate(current, taxonomy, allow_unknown=allow_unknown)
+    con.execute("DELETE FROM allocations")
+    con.execute("DELETE FROM model_families")
+    con.register("new_allocations", allocations)
+    con.execute("INSERT INTO allocations SELECT * FROM new_allocations")
+    con.unregister("new_allocations")
+    con.register("new_model_families", model_families)
+    con.execute("INSERT INTO model_families SELECT * FROM new_model_families")
+    con.unregister("new_model_families")
+
+    con.execute(
+        "INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            release_id,
+            release.name,
+            release.file_hash,
+            str(release.daily_path),
+            dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            rows_in_file,
+            added,
+            revised,
+            vanished,
+            reappeared,
+            unchanged,
+            taxonomy.digest,
+        ],
+    )
+    return IngestResult(
+        release=release.name,
+        file_hash=release.file_hash,
+        release_id=release_id,
+        rows_in_file=rows_in_file,
+        added=added,
+        revised=revised,
+        vanished=vanished,
+        reappeared=reappeared,
+        unchanged=unchanged,
+    )

@@ -1,0 +1,55 @@
+"""Reading the real releases into normalized per-report records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+
+from missilewatch.ledger.parse import SOURCE_COLUMNS, read_release
+
+
+def test_new_release_reads_every_row(release_new: Path) -> None:
+    release = read_release(release_new)
+    assert release.name == "2026-04-05"
+    assert release.reports.num_rows == 3585
+    ids = release.reports.column("report_id").to_pylist()
+    assert len(set(ids)) == len(ids)
+    raw = release.reports.column("raw").type
+    assert isinstance(raw, pa.StructType)
+    assert [raw.field(i).name for i in range(raw.num_fields)] == list(SOURCE_COLUMNS)
+
+
+def test_timestamp_forms_and_counts(release_new: Path) -> None:
+    frame = read_release(release_new).reports.to_pandas()
+    raw = frame["raw"].apply(lambda r: r["time_start"])
+    single_digit_hour = frame[raw == "2023-05-16 3:30"]
+    assert not single_digit_hour.empty
+    assert (single_digit_hour["time_start"] == dt.datetime(2023, 5, 16, 3, 30)).all()
+    trailing = frame[raw.str.endswith(" ")]
+    assert not trailing.empty and trailing["time_start"].notna().all()
+    first = frame.iloc[0]
+    assert first["raw"]["launched"] == "93.0" and first["launched"] == 93
+    missing = frame[frame["launched_missing"]]
+    assert sorted(zip(missing["date"].astype(str), missing["model"], strict=True)) == [
+        ("2024-02-12", "C-300"),
+        ("2024-02-27", "Iskander-M/KN-23"),
+        ("2024-02-28", "C-300"),
+    ]
+    assert (missing["launched"] == 0).all()
+
+
+def test_repeated_time_and_model_are_separate_reports(release_old: Path) -> None:
+    frame = read_release(release_old).reports.to_pandas()
+    repeated = frame.duplicated(["time_start", "time_end", "model"], keep=False)
+    assert repeated.sum() > 0
+    assert frame.loc[repeated, "report_id"].is_unique
+
+
+def test_report_id_is_stable_across_releases(release_old: Path, release_new: Path) -> None:
+    old = read_release(release_old).reports.to_pandas().set_index("report_id")
+    new = read_release(release_new).reports.to_pandas().set_index("report_id")
+    assert set(old.index) <= set(new.index)
+    changed = old.index[old["content_hash"] != new.loc[old.index, "content_hash"]]
+    assert sorted(new.loc[changed, "model"]) == ["3M22 Zircon", "Iskander-M/KN-23", "X-59/X-69"]
