@@ -32,6 +32,7 @@ from missilewatch.web.schemas import (
     MAX_UNTIL,
     WEAPON_CLASSES,
     FigureQuery,
+    LaunchFigureQuery,
 )
 
 PACKAGE_DIR = Path(__file__).parent
@@ -170,7 +171,8 @@ def _warm(app: FastAPI) -> None:
     try:
         app.state.meta()
         if engines.status.ledger:
-            ledger_routes.launches_payload(engines, FigureQuery())
+            ledger_routes.launches_payload(engines, LaunchFigureQuery(kind="missiles"))
+            ledger_routes.launches_payload(engines, LaunchFigureQuery(kind="drones"))
             ledger_routes.intercept_rates_payload(engines, FigureQuery())
     except Exception:  # warming is an optimisation; a failure shows up on real requests
         logger.exception("warming the dashboard cache failed")

@@ -27,6 +27,17 @@ def chart_payload(chart: Chart, subtitle: str | None = None) -> FigurePayload:
         figure.update_layout(title_text=f"{chart.title}<br><sup>{subtitle}</sup>")
     # plotly's own encoder handles numpy arrays and timestamps.
     payload: FigurePayload = json.loads(figure.to_json())
-    payload["layout"].setdefault("meta", {})
     payload["layout"]["meta"] = {"key": chart.key, "empty": chart.is_empty}
+    if chart.is_empty:
+        payload["layout"].setdefault("annotations", []).append(
+            {
+                "text": "Nothing reported for this selection",
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 14, "color": "#555555"},
+            }
+        )
     return payload

@@ -13,7 +13,7 @@ from missilewatch.web.engines import Engines
 from missilewatch.web.errors import RequestRefused
 from missilewatch.web.figures import FigurePayload, chart_payload
 from missilewatch.web.records import frame_records
-from missilewatch.web.schemas import FigureQuery, StatsQuery
+from missilewatch.web.schemas import FigureQuery, LaunchFigureQuery, StatsQuery
 
 
 class StatsRow(BaseModel):
@@ -61,6 +61,8 @@ def _iso(value: Any) -> str | None:
 
 def stats_frame_for(engines: Engines, query: StatsQuery) -> Any:
     check_family(engines, query.family)
+    if query.start and query.end and query.start > query.end:
+        raise RequestRefused(422, f"start {query.start} is after end {query.end}", "end")
     return engines.stats(
         period=query.period,
         by=query.by,
@@ -106,13 +108,14 @@ def meta(request: Request, engines: EnginesDep) -> JSONResponse:
     return JSONResponse(payload)
 
 
-def launches_payload(engines: Engines, query: FigureQuery) -> FigurePayload:
+def launches_payload(engines: Engines, query: LaunchFigureQuery) -> FigurePayload:
     """The launches chart (monthly, stacked by class) for ``query``, cached."""
 
     def compute() -> FigurePayload:
-        stats_query = StatsQuery(period="month", by="class", **query.model_dump())
-        frame = stats_frame_for(engines, stats_query)
-        return chart_payload(charts.launches_by_month(frame), _filter_label(query))
+        filters = query.model_dump(exclude={"kind"})
+        frame = stats_frame_for(engines, StatsQuery(period="month", by="class", **filters))
+        chart = charts.launches_by_month(frame, kind=query.kind)
+        return chart_payload(chart, _filter_label(query))
 
     key = tuple(query.model_dump(mode="json").items())
     payload: FigurePayload = engines.call("figure-launches", key, compute)
@@ -138,7 +141,9 @@ def intercept_rates_payload(engines: Engines, query: FigureQuery) -> FigurePaylo
 
 
 @router.get("/figures/launches", response_model=FigureResponse, summary="Chart: launches by month")
-def launches_figure(query: Annotated[FigureQuery, Query()], engines: EnginesDep) -> JSONResponse:
+def launches_figure(
+    query: Annotated[LaunchFigureQuery, Query()], engines: EnginesDep
+) -> JSONResponse:
     return JSONResponse(launches_payload(engines, query))
 
 

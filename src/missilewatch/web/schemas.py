@@ -72,12 +72,6 @@ class StatsQuery(BaseModel):
     weapon_class: WeaponClass | None = None
     family: str | None = Field(default=None, max_length=100)
 
-    @model_validator(mode="after")
-    def _start_before_end(self) -> StatsQuery:
-        if self.start and self.end and self.start > self.end:
-            raise ValueError(f"start {self.start} is after end {self.end}")
-        return self
-
 
 class FigureQuery(BaseModel):
     """Filters shared by the chart endpoints."""
@@ -89,11 +83,12 @@ class FigureQuery(BaseModel):
     weapon_class: WeaponClass | None = None
     family: str | None = Field(default=None, max_length=100)
 
-    @model_validator(mode="after")
-    def _start_before_end(self) -> FigureQuery:
-        if self.start and self.end and self.start > self.end:
-            raise ValueError(f"start {self.start} is after end {self.end}")
-        return self
+
+class LaunchFigureQuery(FigureQuery):
+    """Filters of the launches chart; missiles and drones are drawn apart because drones
+    outnumber missiles by more than ten to one."""
+
+    kind: Literal["missiles", "drones", "all"] = "missiles"
 
 
 class SimulationQuery(BaseModel):

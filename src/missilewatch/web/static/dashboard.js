@@ -57,6 +57,11 @@ function restrictFamilies(form) {
   if (selected && selected.hidden) familySelect.value = "";
 }
 
+function withQuery(source, query) {
+  if (!query) return source;
+  return source + (source.includes("?") ? "&" : "?") + query;
+}
+
 let filterGeneration = 0;
 
 async function refreshFilteredCharts(form) {
@@ -66,7 +71,7 @@ async function refreshFilteredCharts(form) {
   const charts = document.querySelectorAll(".chart[data-source]");
   try {
     const figures = await Promise.all(
-      Array.from(charts, (div) => fetchJSON(`${div.dataset.source}${query ? "?" + query : ""}`))
+      Array.from(charts, (div) => fetchJSON(withQuery(div.dataset.source, query)))
     );
     if (generation !== filterGeneration) return; // a newer filter change is under way
     showError(errorBox, "");
