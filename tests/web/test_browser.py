@@ -1,0 +1,80 @@
+"""The dashboard in real headless Chromium against ``missilewatch serve`` in a subprocess.
+
+Waits are on conditions (a chart's redraw counter, a visible message), never on time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+#: Sum of all bar heights of the chart in ``#id`` (what the reader sees stacked).
+BAR_TOTAL = """(id) => document.getElementById(id).data
+    .filter((trace) => trace.type === "bar")
+    .reduce((total, trace) => total + Array.from(trace.y).reduce((a, b) => a + b, 0), 0)"""
+TRACE_NAMES = "(id) => document.getElementById(id).data.map((trace) => trace.name)"
+REVISION = "(id) => Number(document.getElementById(id).dataset.revision)"
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(live_server.url + "/")
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def wait_for_redraw(page: Any, chart_id: str, after: int) -> None:
+    page.wait_for_function(
+        f"() => Number(document.getElementById('{chart_id}').dataset.revision) > {after}",
+        timeout=20_000,
+    )
+
+
+def test_filter_redraws_the_launch_chart(page: Any, artifacts: Path) -> None:
+    wait_for_redraw(page, "chart-launches", 0)
+    all_missiles = page.evaluate(BAR_TOTAL, "chart-launches")
+    classes = set(page.evaluate(TRACE_NAMES, "chart-launches"))
+    assert all_missiles > 0 and {"cruise", "ballistic"} <= classes
+    page.screenshot(path=str(artifacts / "dashboard-loaded.png"), full_page=False)
+
+    revision = page.evaluate(REVISION, "chart-launches")
+    page.select_option("#filter-class", "ballistic")
+    wait_for_redraw(page, "chart-launches", revision)
+    ballistic = page.evaluate(BAR_TOTAL, "chart-launches")
+    assert page.evaluate(TRACE_NAMES, "chart-launches") == ["ballistic"]
+    assert 0 < ballistic < all_missiles
+
+    # Only ballistic families are offered once the class is chosen.
+    offered = page.eval_on_selector_all(
+        "#filter-family option:not([hidden])", "(options) => options.map((o) => o.value)"
+    )
+    assert "Iskander-M" in offered and "Kalibr" not in offered
+
+    revision = page.evaluate(REVISION, "chart-launches")
+    page.fill("#filter-start", "2025-01-01")
+    page.dispatch_event("#filter-start", "change")
+    wait_for_redraw(page, "chart-launches", revision)
+    since_2025 = page.evaluate(BAR_TOTAL, "chart-launches")
+    assert 0 < since_2025 < ballistic
+    page.screenshot(path=str(artifacts / "dashboard-filtered.png"), full_page=False)
+
+
+def test_bad_filter_shows_the_error_in_the_page(page: Any, artifacts: Path) -> None:
+    wait_for_redraw(page, "chart-launches", 0)
+    page.fill("#filter-start", "2025-06-01")
+    page.fill("#filter-end", "2025-01-01")
+    page.dispatch_event("#filter-end", "change")
+    message = page.locator("#filter-error")
+    message.wait_for(state="visible", timeout=20_000)
+    assert "after end" in message.inner_text()
+    page.screenshot(path=str(artifacts / "dashboard-filter-error.png"))
