@@ -218,16 +218,22 @@ def intercept_rates(
     """
     _require(stats, ["period_start", "weapon_class", "launched", "destroyed"], "intercept_rates")
     layers: list[Layer] = []
+    # Every period of the frame on the axis, so a left-out period breaks the line (NaN)
+    # instead of being bridged by it.
+    periods = pd.DatetimeIndex(sorted(pd.to_datetime(stats["period_start"]).unique()))
     for name in _ordered_classes(list(stats["weapon_class"].unique()), classes):
         rows = stats[(stats["weapon_class"] == name) & (stats["launched"] >= min_launched)]
-        rows = rows.sort_values("period_start")
         if rows.empty:
             continue
-        rate = rows["destroyed"].clip(upper=rows["launched"]) / rows["launched"]
+        rate = (rows["destroyed"].clip(upper=rows["launched"]) / rows["launched"]).to_numpy()
+        by_period = (
+            pd.Series(rate, index=pd.to_datetime(rows["period_start"])).groupby(level=0).sum()
+        )
+        series = by_period.reindex(periods)
         layers.append(
             Line(
-                x=list(pd.to_datetime(rows["period_start"])),
-                y=[float(v) for v in rate],
+                x=list(series.index),
+                y=[float(v) for v in series],
                 label=name,
                 colour=_class_colour(name),
                 markers=True,

@@ -8,6 +8,14 @@ differences that matter.
 
 from __future__ import annotations
 
+from missilewatch.scenarios.runs import (
+    ScenarioRun,
+    compare_runs,
+    rerun,
+    result_differences,
+    run_scenarios,
+    stored_run,
+)
 from missilewatch.scenarios.spec import (
     MAX_PATHS,
     Scenario,
@@ -22,10 +30,16 @@ from missilewatch.scenarios.spec import (
 __all__ = [
     "MAX_PATHS",
     "Scenario",
+    "ScenarioRun",
     "ScenarioSpec",
     "check_names",
+    "compare_runs",
     "load_scenario",
     "parse_scenario",
+    "rerun",
+    "result_differences",
+    "run_scenarios",
     "shipped_names",
     "spec_fields",
+    "stored_run",
 ]

@@ -99,8 +99,10 @@ def data_provenance(db: Path | None = None) -> dict[str, object]:
         info["data_file_sha256"] = details.get("file_hash")
     frame = ledger.attacks(db, allocated=False)
     if not frame.empty:
-        info["data_first_date"] = pd.Timestamp(frame["date"].min()).date()
-        info["data_last_date"] = pd.Timestamp(frame["date"].max()).date()
+        # Reports are named by the end of their attack window (overnight attacks end
+        # the day after they start), so the covered span runs to the last window's end.
+        info["data_first_date"] = pd.Timestamp(frame["time_start"].min()).date()
+        info["data_last_date"] = pd.Timestamp(frame["time_end"].max()).date()
     return info
 
 
@@ -179,6 +181,27 @@ def rerun(reference: int | str, *, db: Path | None = None) -> ScenarioRun:
     )
     results = _run_engines(inputs, scenario.adjustments(start), db=db, estimates=estimates)
     return ScenarioRun(run_id=None, scenario=scenario, inputs=inputs, results=results)
+
+
+def result_differences(
+    first: Mapping[str, pd.DataFrame],
+    second: Mapping[str, pd.DataFrame],
+    *,
+    rtol: float = 1e-9,
+) -> list[str]:
+    """Kinds of results that differ between two runs (empty: the same numbers)."""
+    differing = []
+    for kind in sorted(set(first) | set(second)):
+        if kind not in first or kind not in second:
+            differing.append(kind)
+            continue
+        left = first[kind].reset_index(drop=True)
+        right = second[kind].reset_index(drop=True)
+        try:
+            pd.testing.assert_frame_equal(left, right, check_dtype=False, rtol=rtol)
+        except AssertionError:
+            differing.append(kind)
+    return differing
 
 
 def stored_run(reference: int | str, *, db: Path | None = None) -> ScenarioRun:

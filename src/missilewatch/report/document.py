@@ -1,0 +1,291 @@
+"""The one-file HTML report: key findings, charts, scenario comparison, sources.
+
+``build_report(...)`` gathers the figures through the public API (ledger statistics,
+scenario runs through the stock-flow engine and the air-defense campaign, the
+estimates table), renders the charts with :mod:`missilewatch.report.charts` and
+writes ONE self-contained HTML file: plotly.js is inlined from the plotly package, so
+the file opens offline. A section whose engine is not part of the build is left out
+and named as missing; nothing is filled in with made-up numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from missilewatch import __version__
+from missilewatch.report import charts, findings
+from missilewatch.report.charts import Chart
+
+#: Scenarios always run for the report: the key findings need both.
+REQUIRED_SCENARIOS = ("baseline", "ceasefire-6m")
+#: Paths per scenario for the report: enough for stable 5-95% bands, quick to run.
+REPORT_PATHS = 2_000
+TITLE = "Russia's missile balance in the war on Ukraine"
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class ReportResult:
+    """What was written and what it rests on."""
+
+    output: Path
+    images: list[Path] = field(default_factory=list)
+    run_ids: list[int] = field(default_factory=list)
+    findings: list[findings.Finding] = field(default_factory=list)
+    missing_sections: list[str] = field(default_factory=list)
+
+
+def build_report(
+    scenarios: Sequence[str | Path] = (),
+    *,
+    output: Path,
+    images: Path | None = None,
+    paths: int = REPORT_PATHS,
+    seed: int = 0,
+    until: str | None = None,
+    db: Path | None = None,
+    estimates: Path | None = None,
+    show_progress: bool | None = None,
+) -> ReportResult:
+    """Write the HTML report (and PNG/SVG charts into ``images`` if given).
+
+    ``scenarios``: extra scenario names or files to compare; ``baseline`` and
+    ``ceasefire-6m`` are always run. ``show_progress``: a rich progress bar on standard
+    error (default: only when standard error is a terminal).
+    """
+    from missilewatch import ledger
+    from missilewatch.scenarios import runs as scenario_runs
+
+    wanted = list(REQUIRED_SCENARIOS)
+    for item in scenarios:
+        if str(item) not in wanted:
+            wanted.append(str(item))
+    result = ReportResult(output=output)
+    built: list[Chart] = []
+
+    with _progress(show_progress) as progress:
+        progress("reading the ledger", 0, 1)
+        last_date = scenario_runs.data_provenance(db)["data_last_date"]
+        monthly = findings.complete_periods(ledger.stats(db, period="month", by="class"), last_date)
+        quarterly = findings.complete_periods(
+            ledger.stats(db, period="quarter", by="class"), last_date, months_per_period=3
+        )
+        launch_charts = [
+            charts.launches_by_month(monthly, kind="missiles"),
+            charts.launches_by_month(monthly, kind="drones"),
+        ]
+        intercept_charts = [charts.intercept_rates(quarterly)]
+        built += launch_charts + intercept_charts
+        result.findings.append(findings.recent_launches(monthly))
+
+        runs: list[scenario_runs.ScenarioRun] = []
+        if scenario_runs.stockpile_available():
+            runs = scenario_runs.run_scenarios(
+                wanted,
+                paths=paths,
+                seed=seed,
+                until=until,
+                db=db,
+                estimates=estimates,
+                progress=progress,
+            )
+            result.run_ids = [run.run_id for run in runs if run.run_id is not None]
+        else:
+            result.missing_sections.append(
+                "stockpile and scenario sections (the stock-flow engine is not in this build)"
+            )
+        by_name = {run.name: run for run in runs}
+        baseline = by_name.get("baseline")
+        stockpile_charts: list[Chart] = []
+        comparison_charts: list[Chart] = []
+        defense_charts: list[Chart] = []
+        comparison_table = ""
+        if baseline is not None:
+            stock = baseline.frame("stockpile")
+            if stock is not None:
+                for name in findings.stock_classes(stock):
+                    stockpile_charts.append(charts.stockpile_fan(stock, name))
+                result.findings += findings.stockpile_findings(baseline)
+            ceasefire = by_name.get("ceasefire-6m")
+            if ceasefire is not None:
+                result.findings += findings.ceasefire_findings(baseline, ceasefire)
+            frames = {
+                run.name: run.frame("stockpile")
+                for run in runs
+                if run.frame("stockpile") is not None
+            }
+            for name in ("ballistic", "cruise"):
+                chart = charts.scenario_comparison(
+                    {key: value for key, value in frames.items() if value is not None}, name
+                )
+                if not chart.is_empty:
+                    comparison_charts.append(chart)
+            if ceasefire is not None:
+                table = scenario_runs.compare_runs(baseline, ceasefire)
+                comparison_table = findings.comparison_html(table)
+            monthly_defense = baseline.frame("defense_monthly")
+            depletion = baseline.frame("defense_depletion")
+            if monthly_defense is not None and depletion is not None:
+                defense_charts.append(charts.interceptor_stock(monthly_defense))
+                defense_charts.append(charts.depletion_distribution(depletion))
+                result.findings += findings.depletion_findings(baseline)
+            elif scenario_runs.stockpile_available():
+                result.missing_sections.append(
+                    "interceptor and depletion sections (the air-defense campaign is not in "
+                    "this build)"
+                )
+        built += stockpile_charts + comparison_charts + defense_charts
+
+        progress("drawing the charts", 0, 1)
+        if images is not None:
+            for chart in built:
+                if not chart.is_empty:
+                    result.images += chart.save(images)
+
+        html = _render(
+            result=result,
+            launch_charts=launch_charts,
+            intercept_charts=intercept_charts,
+            stockpile_charts=stockpile_charts,
+            comparison_charts=comparison_charts,
+            defense_charts=defense_charts,
+            comparison_table=comparison_table,
+            runs=runs,
+            paths=paths,
+            db=db,
+            estimates=estimates,
+        )
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(html, encoding="utf-8")
+        progress("report written", 1, 1)
+    return result
+
+
+def _render(
+    *,
+    result: ReportResult,
+    launch_charts: list[Chart],
+    intercept_charts: list[Chart],
+    stockpile_charts: list[Chart],
+    comparison_charts: list[Chart],
+    defense_charts: list[Chart],
+    comparison_table: str,
+    runs: Sequence[object],
+    paths: int,
+    db: Path | None,
+    estimates: Path | None,
+) -> str:
+    from plotly.offline import get_plotlyjs
+
+    from missilewatch import estimates as estimates_module
+    from missilewatch.scenarios.runs import ScenarioRun
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("missilewatch.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
+    template = environment.get_template("report.html.j2")
+    assumptions = estimates_module.load(estimates).to_frame()
+    scenario_rows = [
+        {"name": run.name, "run_id": run.run_id, "description": run.scenario.spec.description}
+        for run in runs
+        if isinstance(run, ScenarioRun)
+    ]
+    return template.render(
+        title=TITLE,
+        version=__version__,
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        plotly_js=get_plotlyjs(),
+        findings=result.findings,
+        missing_sections=result.missing_sections,
+        launch_charts=[_html(chart) for chart in launch_charts],
+        intercept_charts=[_html(chart) for chart in intercept_charts],
+        stockpile_charts=[_html(chart) for chart in stockpile_charts],
+        comparison_charts=[_html(chart) for chart in comparison_charts],
+        defense_charts=[_html(chart) for chart in defense_charts],
+        comparison_table=comparison_table,
+        comparison_title="Ceasefire (6 months) against the baseline",
+        scenarios=scenario_rows,
+        paths=f"{paths:,}",
+        assumptions=_assumption_rows(assumptions),
+        provenance=findings.provenance(db, runs),
+        runs_table=findings.runs_html(runs),
+        credit=charts.DATA_SOURCE.removeprefix("Data: ")
+        + ", published under the dataset's licence; figures derived by missilewatch.",
+    )
+
+
+def _html(chart: Chart) -> str:
+    figure = chart.plotly()
+    return str(
+        figure.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            include_mathjax=False,
+            config={"displaylogo": False, "responsive": True},
+            default_height="480px",
+        )
+    )
+
+
+def _assumption_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for record in frame.to_dict("records"):
+        cleaned = {str(key): ("" if _missing(value) else value) for key, value in record.items()}
+        for key in ("low", "central", "high"):
+            value = cleaned.get(key)
+            if isinstance(value, float):
+                cleaned[key] = f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+        for key in ("as_of", "source_date"):
+            value = cleaned.get(key)
+            if isinstance(value, dt.date | pd.Timestamp):
+                cleaned[key] = value.strftime("%Y-%m-%d")
+        cleaned["assumption"] = bool(record.get("assumption"))
+        rows.append(cleaned)
+    return rows
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False
+
+
+@contextmanager
+def _progress(show: bool | None) -> Iterator[ProgressCallback]:
+    """A progress callback drawing a rich bar on standard error when wanted."""
+    if show is None:
+        show = sys.stderr.isatty()
+    if not show:
+        yield lambda _description, _done, _total: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from missilewatch.cli.common import err_console
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("report", total=1)
+
+        def update(description: str, done: int, total: int) -> None:
+            bar.update(task, description=description, completed=done, total=max(total, 1))
+
+        yield update
