@@ -378,9 +378,13 @@ def _threat_exposures(
     return threats, sources
 
 
-def _load_setup(
-    estimates: Path | None, db: Path | None, as_of: date | None = None
+def load_setup(
+    estimates: Path | None = None, db: Path | None = None, as_of: date | None = None
 ) -> tuple[DefenseSetup, date]:
+    """Build the defense from the estimates (shipped plus ``estimates``) and the ledger.
+
+    ``as_of`` picks the records in force (default: the ledger's last report date).
+    """
     from missilewatch import estimates as estimates_module
 
     records = estimates_module.load(estimates)
@@ -492,7 +496,7 @@ def raid(
     elif isinstance(defense, Defense):
         setup, chosen = None, defense
     else:
-        setup, _ = _load_setup(estimates, db)
+        setup, _ = load_setup(estimates, db)
         chosen = setup.defense
     for family in counts:
         chosen.threat(family)
@@ -684,7 +688,7 @@ def defense_campaign(
     )
     months = list(forecast.months)
     first_day = months[0].start_time.date()
-    setup, _ = _load_setup(estimates, db, as_of=first_day)
+    setup, _ = load_setup(estimates, db, as_of=first_day)
     return campaign_from_forecast(
         setup,
         months=months,

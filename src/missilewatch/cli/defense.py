@@ -1,9 +1,253 @@
-"""CLI commands for the defense part of missilewatch."""
+"""CLI commands for the air defense: raid, defense (campaign and depletion), intercepts."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
 import typer
+
+from missilewatch.cli.common import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    OutputOption,
+    SeedOption,
+    emit_frame,
+    err_console,
+)
+
+CREDIT = (
+    "Intercept calibration: Ukrainian Air Force reports via the dataset 'Massive Missile "
+    "Attacks on Ukraine' (Petro Ivaniuk, Kaggle piterfm/massive-missile-attacks-on-ukraine). "
+    "Interceptor stocks, shares, doctrine and kill probabilities are mostly assumptions "
+    "(see `missilewatch estimates` and docs/defense.md)."
+)
+
+EstimatesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--estimates", help="Estimates TOML file overriding or extending the shipped one."
+    ),
+]
+PathsOption = Annotated[int, typer.Option("--paths", min=1, help="Monte Carlo paths.")]
+ProgressOption = Annotated[
+    bool | None,
+    typer.Option("--progress/--no-progress", help="Show a progress bar (default: on a terminal)."),
+]
+
+
+class RaidTable(StrEnum):
+    leakers = "leakers"
+    interceptors = "interceptors"
+    saturation = "saturation"
+    all = "all"
+
+
+class CampaignTable(StrEnum):
+    summary = "summary"
+    depletion = "depletion"
+    monthly = "monthly"
+    all = "all"
+
+
+class CalibrationGroup(StrEnum):
+    family = "family"
+    weapon_class = "class"
+
+
+class CalibrationPeriod(StrEnum):
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+@contextmanager
+def _progress(enabled: bool | None, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on standard error, or nothing when not on a terminal."""
+    show = sys.stderr.isatty() if enabled is None else enabled
+    if not show:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _emit_tables(
+    tables: dict[str, pd.DataFrame],
+    chosen: str,
+    fmt: OutputFormat,
+    output: Path | None,
+    *,
+    default: str,
+    caption: str,
+) -> None:
+    if chosen == "all" and fmt is OutputFormat.table and output is None:
+        for name, frame in tables.items():
+            emit_frame(frame, fmt, None, title=name, caption=caption)
+        return
+    if chosen == "all":
+        chosen = default
+    emit_frame(tables[chosen], fmt, output, title=chosen, caption=caption)
+
+
+def raid_command(
+    raid: Annotated[
+        str,
+        typer.Option("--raid", help="Missiles per threat family, e.g. 'Iskander-M=40,Kinzhal=10'."),
+    ],
+    paths: PathsOption = 100_000,
+    seed: SeedOption = 0,
+    stock: Annotated[
+        str | None,
+        typer.Option("--stock", help="Interceptors on hand, e.g. 'PAC-3 MSE=30,Aster 30=10'."),
+    ] = None,
+    show: Annotated[
+        RaidTable | None,
+        typer.Option("--show", help="Which table (default: all three on screen, else leakers)."),
+    ] = None,
+    estimates: EstimatesOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    progress: ProgressOption = None,
+) -> None:
+    """Simulate one raid against the defense: leakers by threat, interceptors spent, saturation."""
+    from missilewatch.api import defense as api
+    from missilewatch.defense.raid import parse_raid
+
+    counts = parse_raid(raid)
+    setup, _ = api.load_setup(estimates, db)
+    stock_on_hand = (
+        api.parse_stock(stock, setup.defense.tracked_names) if stock is not None else None
+    )
+    with _progress(progress, "raid") as update:
+        result = api.raid(
+            counts, paths=paths, seed=seed, defense=setup, stock=stock_on_hand, progress=update
+        )
+    tables = {
+        "leakers": result.leakers,
+        "interceptors": result.interceptors,
+        "saturation": result.saturation,
+    }
+    chosen = (show or RaidTable.all).value
+    _emit_tables(tables, chosen, fmt, output, default="leakers", caption=CREDIT)
+
+
+def defense_command(
+    until: Annotated[
+        str, typer.Option("--until", help="Last forecast month, YYYY-MM.")
+    ] = "2027-12",
+    start: Annotated[
+        str | None, typer.Option("--start", help="First forecast month (default: engine's).")
+    ] = None,
+    paths: PathsOption = 10_000,
+    seed: SeedOption = 0,
+    extra: Annotated[
+        str | None,
+        typer.Option(
+            "--extra-interceptors",
+            help="Extra deliveries per month and type, e.g. 'PAC-3 MSE=20'.",
+        ),
+    ] = None,
+    show: Annotated[
+        CampaignTable | None,
+        typer.Option("--show", help="Which table (default: all on screen, else monthly)."),
+    ] = None,
+    estimates: EstimatesOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    progress: ProgressOption = None,
+) -> None:
+    """Interceptors spent, stock left and leakers per month; the depletion date's distribution."""
+    from missilewatch.api import defense as api
+    from missilewatch.model.adjustments import BASELINE, Adjustments
+
+    adjustments = BASELINE
+    if extra is not None:
+        setup, _ = api.load_setup(estimates, db)
+        adjustments = Adjustments(
+            extra_interceptors_per_month=api.parse_stock(extra, setup.defense.tracked_names)
+        )
+    with _progress(progress, "campaign") as update:
+        result = api.defense_campaign(
+            until=until,
+            start=start,
+            paths=paths,
+            seed=seed,
+            estimates=estimates,
+            db=db,
+            adjustments=adjustments,
+            progress=update,
+        )
+    monthly = result.monthly.assign(month=result.monthly["month"].astype(str))
+    depletion = result.depletion.assign(month=result.depletion["month"].astype(str))
+    tables = {"summary": result.summary, "depletion": depletion, "monthly": monthly}
+    if (show is None or show is CampaignTable.all) and fmt is OutputFormat.table and not output:
+        # On screen the full monthly table is long: show the interceptor stock only.
+        tables["monthly"] = monthly[
+            (monthly["level"] == "interceptor") & (monthly["quantity"] == "stock")
+        ]
+    chosen = (show or CampaignTable.all).value
+    _emit_tables(tables, chosen, fmt, output, default="monthly", caption=CREDIT)
+
+
+def intercepts_command(
+    period: Annotated[
+        CalibrationPeriod, typer.Option("--period", "-p", help="Period.")
+    ] = CalibrationPeriod.quarter,
+    by: Annotated[
+        CalibrationGroup, typer.Option("--by", help="Per family or per weapon class.")
+    ] = CalibrationGroup.family,
+    family: Annotated[
+        list[str] | None,
+        typer.Option("--family", help="Only this family (or class with --by class); repeatable."),
+    ] = None,
+    outcomes: Annotated[
+        str | None,
+        typer.Option(
+            "--outcomes",
+            help="Instead: attacks with none/some/all destroyed for this family, seen vs fitted.",
+        ),
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """Intercept rates by family and period with 90% intervals and beta-binomial fits."""
+    from missilewatch.api import defense as api
+
+    if outcomes is not None:
+        frame = api.attack_outcomes(db, family=outcomes, by=by.value)
+        emit_frame(frame, fmt, output, title=f"{outcomes}: attacks by outcome", caption=CREDIT)
+        return
+    table = api.intercept_calibration(db, families=family, period=period.value, by=by.value)
+    table = table.assign(period_start=table["period_start"].dt.strftime("%Y-%m-%d"))
+    emit_frame(table, fmt, output, title="Intercept rates", caption=CREDIT)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("raid")(raid_command)
+    app.command("defense")(defense_command)
+    app.command("intercepts")(intercepts_command)
