@@ -93,33 +93,10 @@ class _EstimateModel(BaseModel):
 # --- known subjects ------------------------------------------------------------------------
 
 
-#: Used only while the ledger's taxonomy is not importable (e.g. a partial install).
-_FALLBACK_FAMILIES: Final = frozenset(
-    {
-        "Kh-101/Kh-555",
-        "Kalibr",
-        "Iskander-M",
-        "KN-23",
-        "Iskander-K",
-        "Kinzhal",
-        "Kh-22/Kh-32",
-        "Kh-59/Kh-69",
-        "P-800 Oniks",
-        "Zircon",
-        "Kh-31P",
-        "Kh-35",
-        "S-300/S-400",
-        "Shahed/Geran",
-    }
-)
-
-
 def known_families() -> frozenset[str]:
     """Family names from the ledger's weapon taxonomy."""
-    try:
-        from missilewatch.ledger import taxonomy
-    except ImportError:
-        return _FALLBACK_FAMILIES
+    from missilewatch.ledger import taxonomy
+
     return frozenset(taxonomy.load().families)
 
 

@@ -1,0 +1,199 @@
+"""The stochastic strike process: attacks per month and missiles per attack.
+
+Per family, attacks in a month follow a negative binomial (gamma-Poisson) and the
+missiles of one attack another negative binomial; the sum of ``A`` independent salvo
+sizes NB(mean m, size k) is NB(mean A*m, size A*k), so the monthly launches need two
+draws. Both are fitted by weighted moments on the ledger history, recent months
+weighted more (exponential decay with half-life ``HALF_LIFE_MONTHS``).
+
+Sampling at scale uses a pool: for each family and regime (baseline, escalated) a seeded
+pool of ``POOL_SIZE`` monthly outcomes is drawn once; each path-month then picks one
+outcome of the pool at random. This is an exact draw from the pool's empirical
+distribution and costs two memory reads instead of two gamma-Poisson draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from missilewatch.model.adjustments import BASELINE, Adjustments
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+#: Weight of a month halves every this many months back from the fit's last month.
+HALF_LIFE_MONTHS = 4.0
+#: Months of history used for the fit.
+FIT_WINDOW_MONTHS = 24
+#: Monthly outcomes per family and regime in the sampling pool.
+POOL_SIZE = 1 << 15
+#: Size parameter standing in for "no over-dispersion" (Poisson).
+POISSON_SIZE = 1e6
+
+
+@dataclass(frozen=True, slots=True)
+class StrikeFit:
+    """Fitted strike process of one family."""
+
+    family: str
+    weapon_class: str
+    attacks_mean: float  # attacks per month
+    attacks_size: float  # NB size (dispersion); large = Poisson
+    salvo_mean: float  # missiles per attack
+    salvo_size: float
+    months_used: int
+
+
+@dataclass(frozen=True, slots=True)
+class StrikeForecast:
+    """Future attacks and launches, shape (paths, months, families), int64."""
+
+    months: list[pd.Period]
+    families: list[str]
+    weapon_classes: list[str]
+    attacks: IntArray
+    launches: IntArray
+
+
+def _decay_weights(count: int, half_life: float) -> FloatArray:
+    ages = np.arange(count - 1, -1, -1, dtype=np.float64)
+    return np.asarray(0.5 ** (ages / half_life), dtype=np.float64)
+
+
+def _nb_size(mean: float, variance: float) -> float:
+    excess = variance - mean
+    if mean <= 0 or excess <= 1e-9 * max(mean, 1.0):
+        return POISSON_SIZE
+    return float(max(mean * mean / excess, 1e-3))
+
+
+def fit_family(
+    family: str,
+    weapon_class: str,
+    monthly_attacks: FloatArray,
+    attack_months: IntArray,
+    attack_sizes: FloatArray,
+    *,
+    half_life: float = HALF_LIFE_MONTHS,
+    window: int = FIT_WINDOW_MONTHS,
+) -> StrikeFit:
+    """Fit one family.
+
+    Args:
+        monthly_attacks: attacks (reports) per month, oldest first; the last entry is
+            the last month of the fit.
+        attack_months: for each attack, its month index into ``monthly_attacks``.
+        attack_sizes: for each attack, the missiles launched.
+    """
+    months = len(monthly_attacks)
+    first = max(0, months - window)
+    counts = np.asarray(monthly_attacks[first:], dtype=np.float64)
+    weights = _decay_weights(len(counts), half_life)
+    if len(counts) == 0 or weights.sum() == 0:
+        return StrikeFit(family, weapon_class, 0.0, POISSON_SIZE, 0.0, POISSON_SIZE, 0)
+    mean_a = float(np.average(counts, weights=weights))
+    var_a = float(np.average((counts - mean_a) ** 2, weights=weights))
+    in_window = attack_months >= first
+    sizes = np.asarray(attack_sizes[in_window], dtype=np.float64)
+    if sizes.size == 0:
+        return StrikeFit(family, weapon_class, mean_a, _nb_size(mean_a, var_a), 0.0, 1.0, 0)
+    size_weights = weights[attack_months[in_window] - first]
+    mean_s = float(np.average(sizes, weights=size_weights))
+    var_s = float(np.average((sizes - mean_s) ** 2, weights=size_weights))
+    return StrikeFit(
+        family=family,
+        weapon_class=weapon_class,
+        attacks_mean=mean_a,
+        attacks_size=_nb_size(mean_a, var_a),
+        salvo_mean=mean_s,
+        salvo_size=_nb_size(mean_s, var_s),
+        months_used=len(counts),
+    )
+
+
+def _gamma_poisson(rng: np.random.Generator, mean: FloatArray, size: FloatArray) -> IntArray:
+    """NB(mean, size) draws, element-wise; zero where mean or size is zero."""
+    positive = (mean > 0) & (size > 0)
+    safe_size = np.where(positive, size, 1.0)
+    safe_mean = np.where(positive, mean, 0.0)
+    rate = rng.gamma(safe_size, safe_mean / safe_size)
+    return np.where(positive, rng.poisson(rate), 0).astype(np.int64)
+
+
+def draw_month(
+    rng: np.random.Generator, fit: StrikeFit, count: int, frequency: float, salvo: float
+) -> tuple[IntArray, IntArray]:
+    """``count`` independent months of (attacks, launches) with factors applied."""
+    attacks = _gamma_poisson(
+        rng, np.full(count, fit.attacks_mean * frequency), np.full(count, fit.attacks_size)
+    )
+    launches = _gamma_poisson(rng, attacks * fit.salvo_mean * salvo, attacks * fit.salvo_size)
+    return attacks, launches
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StrikePool:
+    """Pre-drawn monthly outcomes: arrays (families, regimes, POOL_SIZE)."""
+
+    attacks: IntArray
+    launches: IntArray
+
+
+def build_pool(
+    rng: np.random.Generator,
+    fits: list[StrikeFit],
+    adjustments: Adjustments = BASELINE,
+    pool_size: int = POOL_SIZE,
+) -> StrikePool:
+    """Regime 0: as fitted; regime 1: with the escalation factors applied."""
+    families = len(fits)
+    attacks = np.zeros((families, 2, pool_size), dtype=np.int64)
+    launches = np.zeros((families, 2, pool_size), dtype=np.int64)
+    for index, fit in enumerate(fits):
+        applies = adjustments.applies_to(fit.family, fit.weapon_class)
+        for regime in (0, 1):
+            escalated = regime == 1 and applies
+            frequency = adjustments.strike_frequency_factor if escalated else 1.0
+            salvo = adjustments.salvo_size_factor if escalated else 1.0
+            a, n = draw_month(rng, fit, pool_size, frequency, salvo)
+            attacks[index, regime] = a
+            launches[index, regime] = n
+    return StrikePool(attacks=attacks, launches=launches)
+
+
+def regime_table(
+    fits: list[StrikeFit], months: int, adjustments: Adjustments = BASELINE
+) -> NDArray[np.int8]:
+    """(months, families): -1 = ceasefire (no launches), 0 = baseline, 1 = escalated."""
+    table = np.zeros((months, len(fits)), dtype=np.int8)
+    for month in range(months):
+        for index, fit in enumerate(fits):
+            if adjustments.in_ceasefire(month):
+                table[month, index] = -1
+            elif month >= adjustments.escalation_start and adjustments.applies_to(
+                fit.family, fit.weapon_class
+            ):
+                table[month, index] = 1
+    return table
+
+
+def sample_strikes(
+    rng: np.random.Generator, pool: StrikePool, regimes: NDArray[np.int8], paths: int
+) -> tuple[IntArray, IntArray]:
+    """(attacks, launches), each (paths, months, families), drawn from the pool."""
+    months, families = regimes.shape
+    pool_size = pool.launches.shape[2]
+    picks = rng.integers(0, pool_size, size=(paths, months, families), dtype=np.int64)
+    family_index = np.arange(families)[None, None, :]
+    regime_index = np.maximum(regimes, 0)[None, :, :].astype(np.int64)
+    flat = (family_index * 2 + regime_index) * pool_size + picks
+    attacks = pool.attacks.reshape(-1)[flat]
+    launches = pool.launches.reshape(-1)[flat]
+    quiet = (regimes < 0)[None, :, :]
+    attacks = np.where(quiet, 0, attacks)
+    launches = np.where(quiet, 0, launches)
+    return attacks, launches
