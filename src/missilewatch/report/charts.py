@@ -331,20 +331,25 @@ def scenario_comparison(
 def interceptor_stock(
     monthly: pd.DataFrame,
     *,
-    type_column: str = "interceptor",
-    quantity_column: str | None = "quantity",
-    quantity: str = "stock",
+    names: Sequence[str] | None = None,
+    type_column: str = "name",
+    quantity_column: str = "quantity",
 ) -> Chart:
-    """Ukrainian interceptor stock per type: median and 5-95% band.
+    """Ukrainian interceptor stock per type at month end: median and 5-95% band.
 
-    ``monthly``: ``defense_campaign(...).monthly`` — a ``month`` column, an interceptor
-    type column and percentile columns ``p5, p50, p95``; in long form a quantity column
-    selects ``stock``.
+    ``monthly``: ``defense_campaign(...).monthly`` — columns ``month`` (Period[M]),
+    ``level`` (``interceptor`` rows are used when present), ``name`` (interceptor
+    type), ``quantity`` (``stock`` rows are used), ``p5, p50, p95``. ``names``: the
+    types to draw (default: all).
     """
-    rows = monthly
-    if quantity_column is not None and quantity_column in rows:
-        rows = rows[rows[quantity_column] == quantity]
-    _require(rows, ["month", type_column, "p5", "p50", "p95"], "interceptor_stock")
+    _require(
+        monthly, ["month", type_column, quantity_column, "p5", "p50", "p95"], "interceptor_stock"
+    )
+    rows = monthly[monthly[quantity_column] == "stock"]
+    if "level" in rows:
+        rows = rows[rows["level"] == "interceptor"]
+    if names is not None:
+        rows = rows[rows[type_column].isin(list(names))]
     layers: list[Layer] = []
     for index, (name, group) in enumerate(rows.groupby(type_column, sort=True)):
         group = group.sort_values("month")
@@ -354,50 +359,53 @@ def interceptor_stock(
             Band(x, _floats(group["p5"]), _floats(group["p95"]), f"{name} 5-95%", colour, 0.15)
         )
         layers.append(Line(x, _floats(group["p50"]), f"{name} median", colour))
+    assumption = "assumption" in rows and bool(rows["assumption"].any())
     return Chart(
         key="interceptor-stock",
-        title="Estimated Ukrainian interceptor stock, by type",
+        title="Estimated Ukrainian interceptor stock at month end, by type",
         y_label="interceptors in stock",
         source=MODEL_SOURCE,
         layers=tuple(layers),
-        note="Interceptor stocks, deliveries and kill probabilities are public estimates or "
-        "assumptions; see the assumptions table.",
+        note="Stocks, deliveries, firing doctrine and kill probabilities are public estimates"
+        + (" and assumptions" if assumption else "")
+        + "; see the assumptions table.",
     )
 
 
-def depletion_distribution(
-    depletion: pd.DataFrame,
-    *,
-    month_column: str = "month",
-    probability_column: str = "probability",
-    group_column: str | None = None,
-) -> Chart:
-    """Probability that the interceptor stock first falls short in each month.
+def depletion_distribution(depletion: pd.DataFrame) -> Chart:
+    """Probability that ballistic-capable interceptors first run short in each month.
 
-    ``depletion``: ``defense_campaign(...).depletion`` — a month column and the share of
-    paths whose depletion month it is (optionally one group per interceptor type).
+    ``depletion``: ``defense_campaign(...).depletion`` — columns ``month`` (Period[M];
+    NaT for "not before the end of the forecast") and ``probability`` (share of paths).
     """
-    _require(depletion, [month_column, probability_column], "depletion_distribution")
-    layers: list[Layer] = []
-    groups = depletion.groupby(group_column, sort=True) if group_column else [("all", depletion)]
-    for index, (name, group) in enumerate(groups):
-        group = group.sort_values(month_column)
-        layers.append(
-            Bars(
-                x=_month_starts(group[month_column]),
-                y=_floats(group[probability_column]),
-                label=str(name),
-                colour=SERIES_COLOURS[index % len(SERIES_COLOURS)],
-            )
-        )
+    _require(depletion, ["month", "probability"], "depletion_distribution")
+    within = depletion[depletion["month"].notna()].sort_values("month")
+    never = float(depletion.loc[depletion["month"].isna(), "probability"].sum())
+    last = within["month"].max() if not within.empty else None
+    layers: tuple[Layer, ...] = (
+        Bars(
+            x=_month_starts(within["month"]),
+            y=_floats(within["probability"]),
+            label="share of paths running short that month",
+            colour=SERIES_COLOURS[1],
+        ),
+    )
     return Chart(
         key="depletion-date",
-        title="When ballistic-capable interceptors run short: distribution of the month",
+        title="When ballistic-capable interceptors run short: month of depletion",
         y_label="share of simulated paths",
         source=MODEL_SOURCE,
-        layers=tuple(layers),
+        layers=layers,
         y_percent=True,
-        note="Month in which the stock first can no longer meet the firing doctrine.",
+        note=(
+            "Depletion: the first month the stock can no longer meet the firing doctrine. "
+            # Only a frame that still holds the "not before" row can say how often.
+            + (
+                f"In {never:.0%} of paths this does not happen by {last}."
+                if last is not None and depletion["month"].isna().any()
+                else ""
+            )
+        ),
     )
 
 

@@ -135,7 +135,11 @@ def build_report(
             monthly_defense = baseline.frame("defense_monthly")
             depletion = baseline.frame("defense_depletion")
             if monthly_defense is not None and depletion is not None:
-                defense_charts.append(charts.interceptor_stock(monthly_defense))
+                defense_charts.append(
+                    charts.interceptor_stock(
+                        monthly_defense, names=findings.ballistic_interceptors(estimates)
+                    )
+                )
                 defense_charts.append(charts.depletion_distribution(depletion))
                 result.findings += findings.depletion_findings(baseline)
             elif scenario_runs.stockpile_available():

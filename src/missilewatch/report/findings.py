@@ -180,5 +180,62 @@ def ceasefire_findings(baseline: Any, ceasefire: Any) -> list[Finding]:
     return []
 
 
+def ballistic_interceptors(estimates: Path | None = None) -> list[str]:
+    """Interceptor types the estimates say engage ballistic missiles."""
+    from missilewatch import estimates as estimates_module
+
+    frame = estimates_module.load(estimates).to_frame()
+    names = set()
+    for subject in frame["subject"]:
+        for part in str(subject).split(" + "):
+            kind, _, threat = part.partition(" vs ")
+            if threat.strip() == "ballistic":
+                names.add(kind.strip())
+    return sorted(names)
+
+
 def depletion_findings(baseline: Any) -> list[Finding]:
-    return []
+    """When the ballistic-capable interceptors run short under the baseline."""
+    summary = baseline.frame("defense_summary")
+    if summary is None or summary.empty:
+        return []
+    by_metric = summary.set_index("metric")
+    start = pd.Period(baseline.inputs.forecast_start, freq="M")
+    end = pd.Period(baseline.inputs.until, freq="M")
+    horizon = (end - start).n + 1
+    depleted = float(by_metric.loc["depleted_within_horizon", "mean"])
+    offsets = by_metric.loc["depletion_month_offset"]
+
+    def month_label(offset: float) -> str:
+        if offset >= horizon:
+            return f"after {end}"
+        return str(start + int(offset))
+
+    parts = [
+        f"In {depleted:.0%} of simulated paths the stock of ballistic-capable interceptors "
+        f"(Patriot, SAMP/T) can no longer meet the firing doctrine before {end}."
+    ]
+    if depleted > 0:
+        parts.append(
+            f"Median month of depletion: {month_label(offsets['p50'])} "
+            f"(90% interval {month_label(offsets['p5'])} to {month_label(offsets['p95'])})."
+        )
+    for label in ("before", "after"):
+        metric = f"ballistic_leakers_per_month_{label}_depletion"
+        if metric in by_metric.index and not pd.isna(by_metric.loc[metric, "p50"]):
+            row = by_metric.loc[metric]
+            parts.append(
+                f"Ballistic missiles not intercepted per month {label} depletion: median "
+                f"{_count(row['p50'])} (90% interval {_range(row['p5'], row['p95'])})."
+            )
+    parts.append(
+        "Interceptor stocks and deliveries to Ukraine are not published; these figures rest "
+        "on public estimates and stated assumptions."
+    )
+    return [
+        Finding(
+            key="interceptor-depletion",
+            question="When do the ballistic interceptors run short under the baseline?",
+            answer=" ".join(parts),
+        )
+    ]

@@ -284,17 +284,25 @@ def _run_engines(
         campaign = defense.defense_campaign(**common)
         results["defense_monthly"] = campaign.monthly
         results["defense_depletion"] = campaign.depletion
+        results["defense_summary"] = campaign.summary
     return results
 
 
 def _known_interceptors(estimates: Path | None) -> list[str] | None:
+    """Interceptor types named in the estimates' air-defense records.
+
+    Subjects may combine types ("PAC-3 MSE + PAC-2 GEM-T") or name a type against a
+    threat class ("PAC-3 MSE vs ballistic"); the type is the part before " vs ".
+    """
     from missilewatch import estimates as estimates_module
 
     frame = estimates_module.load(estimates).to_frame()
-    subjects = frame.loc[frame["quantity"].str.startswith("interceptor_"), "subject"]
-    names = sorted({str(subject) for subject in subjects})
+    subjects = frame.loc[frame["quantity"].isin(estimates_module.DEFENSE_QUANTITIES), "subject"]
+    names = {
+        part.split(" vs ")[0].strip() for subject in subjects for part in str(subject).split(" + ")
+    }
     # Before any interceptor is described there is nothing to check against.
-    return names or None
+    return sorted(names) or None
 
 
 def _optional_text(value: object) -> str | None:
