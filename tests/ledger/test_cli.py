@@ -39,3 +39,31 @@ def test_stats_json_and_parquet(tmp_path: Path) -> None:
     result = runner.invoke(app, ["stats", "-p", "year", "-f", "json", "--mode", "as-reported"])
     assert result.exit_code == 0
     assert '"weapon_class": "mixed"' in result.stdout
+
+
+def test_ingest_releases_check_commands(
+    tmp_path: Path, release_old: Path, release_new: Path
+) -> None:
+    db = str(tmp_path / "cli.duckdb")
+    result = runner.invoke(app, ["ingest", str(release_old), "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "3378 added" in result.stdout
+    result = runner.invoke(
+        app, ["check", "--db", db, "--flag", "destroyed_gt_launched", "-f", "csv"]
+    )
+    assert result.exit_code == 0
+    assert "3M22 Zircon,2,4" in result.stdout
+    result = runner.invoke(app, ["ingest", str(release_new), "--db", db])
+    assert "207 added, 3 revised, 0 vanished" in result.stdout
+    result = runner.invoke(app, ["releases", "--db", db, "-f", "csv"])
+    listed = pd.read_csv(io.StringIO(result.stdout))
+    assert list(listed["added"]) == [3378, 207]
+    result = runner.invoke(app, ["stats", "--db", db, "-p", "month", "--start", "2026-04-01"])
+    assert result.exit_code == 0
+    assert "store" in result.stdout and "2026-04-05" in result.stdout
+
+
+def test_releases_on_an_empty_store_points_to_the_snapshot() -> None:
+    result = runner.invoke(app, ["releases"])
+    assert result.exit_code == 0
+    assert "snapshot" in result.stdout

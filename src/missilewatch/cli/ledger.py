@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from missilewatch.cli.common import DbOption, FormatOption, OutputFormat, OutputOption, emit_frame
+
+if TYPE_CHECKING:
+    from missilewatch.ledger.store import IngestResult
 
 CREDIT_LINE = (
     "Source: Ukrainian Air Force reports via the dataset 'Massive Missile Attacks on Ukraine' "
@@ -104,6 +107,124 @@ def stats_command(
     )
 
 
+TaxonomyOption = Annotated[
+    Path | None,
+    typer.Option("--taxonomy", help="Taxonomy file extending the shipped one (same TOML layout)."),
+]
+AllowUnknownOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unknown", help="Store models missing from the taxonomy as class 'unknown'."
+    ),
+]
+
+
+def _print_result(result: IngestResult, db: Path | None) -> None:
+    from missilewatch.cli.common import console
+    from missilewatch.ledger.store import resolve_db
+
+    if not result.changed:
+        console.print(
+            f"release {result.release} ({result.rows_in_file} rows): already in the store, "
+            f"nothing changed ({resolve_db(db)})",
+            highlight=False,
+        )
+        return
+    console.print(
+        f"release {result.release} ({result.rows_in_file} rows): {result.added} added, "
+        f"{result.revised} revised, {result.vanished} vanished, {result.reappeared} reappeared, "
+        f"{result.unchanged} unchanged ({resolve_db(db)})",
+        highlight=False,
+    )
+
+
+def ingest_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Release folder, or missile_attacks_daily.csv [missiles_and_uavs.csv]."
+        ),
+    ],
+    db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
+    allow_unknown: AllowUnknownOption = False,
+) -> None:
+    """Store a release of the Ukrainian Air Force reports (one transaction)."""
+    from missilewatch.ledger import ingest
+
+    _print_result(ingest(paths, db, taxonomy_file=taxonomy, allow_unknown=allow_unknown), db)
+
+
+def update_command(
+    from_paths: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--from",
+            help="Local release instead of a download: folder, zip, or CSV (repeat for the pair).",
+        ),
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Download from this address instead.")
+    ] = None,
+    db: DbOption = None,
+    taxonomy: TaxonomyOption = None,
+    allow_unknown: AllowUnknownOption = False,
+) -> None:
+    """Download the newest release of the public dataset and ingest it."""
+    from missilewatch.ledger import update
+
+    result = update(
+        db,
+        from_paths=from_paths or None,
+        url=url,
+        taxonomy_file=taxonomy,
+        allow_unknown=allow_unknown,
+    )
+    _print_result(result, db)
+
+
+def releases_command(
+    db: DbOption = None, fmt: FormatOption = OutputFormat.table, output: OutputOption = None
+) -> None:
+    """List the releases ingested into the store."""
+    from missilewatch.ledger import releases
+
+    frame = releases(db)
+    if frame.empty and fmt is OutputFormat.table:
+        from missilewatch.cli.common import console
+
+        console.print(
+            "no release in the store; the shipped snapshot is used (missilewatch ingest PATH)"
+        )
+        return
+    if fmt is OutputFormat.table and output is None:
+        frame = frame.assign(file_hash=frame["file_hash"].str[:12]).drop(
+            columns=["source_path", "taxonomy_hash"]
+        )
+    emit_frame(frame, fmt, output, title="Releases in the store")
+
+
+def check_command(
+    flag: Annotated[
+        list[str] | None, typer.Option("--flag", help="Only this flag (repeatable).")
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """List quality flags: destroyed > launched, missing counts, vanished or revised rows."""
+    from missilewatch.ledger import check
+
+    frame = check(db, flags=flag or None)
+    if fmt is OutputFormat.table and output is None:
+        frame = frame.drop(columns="detail")  # the flag names it; see docs/ledger.md
+    emit_frame(frame, fmt, output, title="Quality flags", caption=_source_caption(db))
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.command("stats")(stats_command)
+    app.command("ingest")(ingest_command)
+    app.command("update")(update_command)
+    app.command("releases")(releases_command)
+    app.command("check")(check_command)

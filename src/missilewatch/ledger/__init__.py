@@ -2,12 +2,26 @@
 
 Public API (see docs/architecture.md, "Ledger public API", and docs/ledger.md):
 :func:`attacks`, :func:`stats`, :func:`monthly_launches`, :mod:`taxonomy` (``load``),
-:func:`ingest`, :func:`update`, :func:`releases`, :func:`check`, :func:`source_info`.
+:func:`ingest`, :func:`update`, :func:`releases`, :func:`history`, :func:`check`.
 """
 
 from __future__ import annotations
 
 from missilewatch.ledger import taxonomy
+from missilewatch.ledger.quality import check
 from missilewatch.ledger.query import attacks, monthly_launches, stats
+from missilewatch.ledger.releases import history, ingest, releases, update
+from missilewatch.ledger.store import IngestResult
 
-__all__ = ["attacks", "monthly_launches", "stats", "taxonomy"]
+__all__ = [
+    "IngestResult",
+    "attacks",
+    "check",
+    "history",
+    "ingest",
+    "monthly_launches",
+    "releases",
+    "stats",
+    "taxonomy",
+    "update",
+]

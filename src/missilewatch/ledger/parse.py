@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from missilewatch.errors import InputError, MissilewatchWarning
+from missilewatch.ledger._duck import first_row
 
 DAILY_FILE = "missile_attacks_daily.csv"
 REFERENCE_FILE = "missiles_and_uavs.csv"
@@ -250,10 +251,12 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
             """
         )
         for column in ("time_start", "time_end"):
-            bad = con.execute(
-                f"SELECT row_number, {column}_text FROM checked WHERE {column}_ts IS NULL "
-                "ORDER BY row_number LIMIT 1"
-            ).fetchone()
+            bad = first_row(
+                con.execute(
+                    f"SELECT row_number, {column}_text FROM checked WHERE {column}_ts IS NULL "
+                    "ORDER BY row_number LIMIT 1"
+                )
+            )
             if bad:
                 shown = bad[1] if bad[1] else "(empty)"
                 raise InputError(
@@ -261,13 +264,15 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
                     "(expected YYYY-MM-DD or YYYY-MM-DD HH:MM)"
                 )
         for column in COUNT_COLUMNS:
-            bad = con.execute(
-                f"""SELECT row_number, {column}_text, {column}_num FROM checked
+            bad = first_row(
+                con.execute(
+                    f"""SELECT row_number, {column}_text, {column}_num FROM checked
                 WHERE {column}_text <> '' AND ({column}_num IS NULL OR isnan({column}_num)
                    OR isinf({column}_num) OR {column}_num < 0
                    OR {column}_num <> floor({column}_num) OR {column}_num > 9e15)
                 ORDER BY row_number LIMIT 1"""
-            ).fetchone()
+                )
+            )
             if bad:
                 value = bad[2]
                 if value is None or value != value:
@@ -277,9 +282,11 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
                 else:
                     why = "not a whole number"
                 raise InputError(f"{path}: row {bad[0]}: field {column!r}: {bad[1]!r} is {why}")
-        model_empty = con.execute(
-            "SELECT row_number FROM checked WHERE model_norm = '' ORDER BY row_number LIMIT 1"
-        ).fetchone()
+        model_empty = first_row(
+            con.execute(
+                "SELECT row_number FROM checked WHERE model_norm = '' ORDER BY row_number LIMIT 1"
+            )
+        )
         if model_empty:
             raise InputError(f"{path}: row {model_empty[0]}: field 'model' is empty")
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from missilewatch.errors import ParameterError, UnknownNameError
+from missilewatch.ledger._duck import first_row
 from missilewatch.ledger.store import open_reader
 from missilewatch.ledger.taxonomy import WEAPON_CLASSES
 
@@ -252,9 +253,9 @@ def monthly_launches(db: Path | None = None, *, by: str = "family") -> pd.DataFr
             FROM ({_base_relation(True)}) GROUP BY ALL
             """
         ).df()
-        span = con.execute(
-            "SELECT min(date), max(date) FROM reports WHERE vanished_release IS NULL"
-        ).fetchone()
+        span = first_row(
+            con.execute("SELECT min(date), max(date) FROM reports WHERE vanished_release IS NULL")
+        )
     columns = ["month", *keys, "launched", "destroyed", "reports"]
     if frame.empty or span is None or span[0] is None:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})

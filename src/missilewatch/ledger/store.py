@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from missilewatch.errors import InputError
+from missilewatch.ledger._duck import first_row
 from missilewatch.ledger.allocation import allocate
 from missilewatch.ledger.parse import COUNT_COLUMNS, SOURCE_COLUMNS, ParsedRelease
 from missilewatch.ledger.snapshot import SnapshotInfo, load_snapshot
@@ -122,7 +123,7 @@ def _store_has_release(path: Path) -> bool:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "releases" not in tables:
             return False
-        row = con.execute("SELECT count(*) FROM releases").fetchone()
+        row = first_row(con.execute("SELECT count(*) FROM releases"))
         return bool(row and row[0])
     finally:
         con.close()
@@ -162,9 +163,9 @@ def open_reader(
     if _store_has_release(path):
         con = duckdb.connect(str(path), read_only=True)
         try:
-            row = con.execute(
-                "SELECT name FROM releases ORDER BY release_id DESC LIMIT 1"
-            ).fetchone()
+            row = first_row(
+                con.execute("SELECT name FROM releases ORDER BY release_id DESC LIMIT 1")
+            )
             yield con, LedgerSource("store", path, str(row[0]) if row else "")
         finally:
             con.close()
@@ -256,10 +257,13 @@ def _ingest_in_transaction(
 ) -> IngestResult:
     _create_schema(con)
     rows_in_file = release.reports.num_rows
-    previous = con.execute(
-        "SELECT release_id, name FROM releases WHERE file_hash = ? ORDER BY release_id LIMIT 1",
-        [release.file_hash],
-    ).fetchone()
+    previous = first_row(
+        con.execute(
+            "SELECT release_id FROM releases WHERE file_hash = ? AND release_id = "
+            "(SELECT max(release_id) FROM releases)",
+            [release.file_hash],
+        )
+    )
     if previous is not None:
         return IngestResult(
             release=release.name,
@@ -273,21 +277,22 @@ def _ingest_in_transaction(
             unchanged=rows_in_file,
             already_ingested=True,
         )
-    latest = con.execute("SELECT max(name) FROM releases").fetchone()
+    latest = first_row(con.execute("SELECT max(name) FROM releases"))
     latest_name = latest[0] if latest else None
     if latest_name is not None and release.name < str(latest_name):
         raise InputError(
             f"{release.daily_path}: release {release.name} is older than the newest stored "
             f"release {latest_name}; ingesting it would flag newer reports as vanished"
         )
-    row = con.execute("SELECT coalesce(max(release_id), 0) + 1 FROM releases").fetchone()
+    row = first_row(con.execute("SELECT coalesce(max(release_id), 0) + 1 FROM releases"))
     release_id = int(row[0]) if row else 1
 
     con.register("incoming", release.reports)
     columns = ", ".join(REPORT_COLUMNS)
     incoming_columns = ", ".join(f"i.{c}" for c in REPORT_COLUMNS)
-    counts = con.execute(
-        """
+    counts = first_row(
+        con.execute(
+            """
         SELECT
           count(*) FILTER (WHERE r.report_id IS NULL),
           count(*) FILTER (WHERE r.report_id IS NOT NULL AND r.content_hash <> i.content_hash),
@@ -296,19 +301,22 @@ def _ingest_in_transaction(
                            AND r.vanished_release IS NULL)
         FROM incoming i LEFT JOIN reports r USING (report_id)
         """
-    ).fetchone()
+        )
+    )
     assert counts is not None
     added, revised, reappeared, unchanged = (int(v) for v in counts)
-    vanished_row = con.execute(
-        """SELECT count(*) FROM reports r WHERE r.vanished_release IS NULL
+    vanished_row = first_row(
+        con.execute(
+            """SELECT count(*) FROM reports r WHERE r.vanished_release IS NULL
            AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.report_id = r.report_id)"""
-    ).fetchone()
+        )
+    )
     vanished = int(vanished_row[0]) if vanished_row else 0
 
     if added == revised == vanished == reappeared == 0:
-        last = con.execute(
-            "SELECT taxonomy_hash FROM releases ORDER BY release_id DESC LIMIT 1"
-        ).fetchone()
+        last = first_row(
+            con.execute("SELECT taxonomy_hash FROM releases ORDER BY release_id DESC LIMIT 1")
+        )
         if last is not None and last[0] == taxonomy.digest:
             # Same reports under the same taxonomy: nothing to record.
             con.unregister("incoming")
