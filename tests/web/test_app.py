@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from missilewatch.errors import InputError, ParameterError, UnknownNameError
 from missilewatch.web.app import plotly_js_path
+from missilewatch.web.engines import ENGINE_REQUIREMENTS
 from missilewatch.web.errors import status_for
 from missilewatch.web.schemas import MAX_BODY_BYTES
 
@@ -18,7 +19,8 @@ def test_health_lists_the_engines(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["engines"]) == {"ledger", "estimates", "stockpile", "defense", "scenarios"}
+    assert set(body["engines"]) == set(ENGINE_REQUIREMENTS)
+    assert body["engines"]["ledger"] is True
 
 
 def test_page_loads_scripts_from_the_server_only(client: TestClient) -> None:

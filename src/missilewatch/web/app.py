@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from missilewatch import __version__
-from missilewatch.web import estimates_routes, ledger_routes
+from missilewatch.web import estimates_routes, ledger_routes, model_routes
 from missilewatch.web.cache import ResultCache
 from missilewatch.web.engines import Engines
 from missilewatch.web.errors import error_body, install_error_handlers
@@ -107,6 +107,14 @@ def create_app(
         app.include_router(ledger_routes.router)
     if engines.status.estimates:
         app.include_router(estimates_routes.router)
+    if engines.status.stockpile:
+        app.include_router(model_routes.stockpile_router)
+    if engines.status.defense:
+        app.include_router(model_routes.defense_router)
+    if engines.status.raid:
+        app.include_router(model_routes.raid_router)
+    if engines.status.scenarios:
+        app.include_router(model_routes.scenario_router)
 
     app.mount("/static", StaticFiles(directory=str(PACKAGE_DIR / "static")), name="static")
 

@@ -29,8 +29,9 @@ ENGINE_REQUIREMENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ledger": ("missilewatch.ledger", ("stats", "monthly_launches")),
     "estimates": ("missilewatch.estimates", ("load",)),
     "stockpile": ("missilewatch.api.stockpile", ("stockpile",)),
-    "defense": ("missilewatch.api.defense", ("defense_campaign", "raid")),
-    "scenarios": ("missilewatch.scenarios", ("run_scenarios",)),
+    "raid": ("missilewatch.api.defense", ("raid",)),
+    "defense": ("missilewatch.api.defense", ("defense_campaign",)),
+    "scenarios": ("missilewatch.scenarios", ("load_scenario", "ScenarioSpec")),
 }
 
 
@@ -52,22 +53,24 @@ class EngineStatus:
     ledger: bool
     estimates: bool
     stockpile: bool
+    raid: bool
     defense: bool
     scenarios: bool
 
     def as_dict(self) -> dict[str, bool]:
-        return {
-            "ledger": self.ledger,
-            "estimates": self.estimates,
-            "stockpile": self.stockpile,
-            "defense": self.defense,
-            "scenarios": self.scenarios,
-        }
+        return {name: bool(getattr(self, name)) for name in ENGINE_REQUIREMENTS}
 
 
 def detect_engines() -> EngineStatus:
-    """Import each engine once and report which ones are usable."""
-    return EngineStatus(**{name: _import_engine(name) is not None for name in ENGINE_REQUIREMENTS})
+    """Import each engine once and report which ones are usable.
+
+    The campaign runs on the stock-flow forecast and scenario runs need both, so those
+    count as present only together with the stock-flow engine.
+    """
+    found = {name: _import_engine(name) is not None for name in ENGINE_REQUIREMENTS}
+    found["defense"] = found["defense"] and found["stockpile"]
+    found["scenarios"] = found["scenarios"] and found["stockpile"] and found["estimates"]
+    return EngineStatus(**found)
 
 
 def _file_token(path: Path | None) -> tuple[str, float] | None:

@@ -13,9 +13,6 @@ from missilewatch.web.engines import Engines
 from missilewatch.web.ledger_routes import get_engines
 from missilewatch.web.records import frame_records
 
-#: Quantities that describe Ukraine's interceptors (their subjects are interceptor types).
-INTERCEPTOR_QUANTITIES = ("interceptor_stock", "interceptor_production", "interceptor_deliveries")
-
 
 class EstimatesQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -45,8 +42,9 @@ def estimates_records(engines: Engines) -> list[dict[str, Any]]:
 
 def interceptor_types(engines: Engines) -> list[str]:
     frame = estimates_frame(engines)
-    chosen = frame[frame["quantity"].isin(INTERCEPTOR_QUANTITIES)]
-    return sorted(set(chosen["subject"]))
+    # Quantities named interceptor_* describe Ukraine's interceptors; their subject is the type.
+    chosen = frame[frame["quantity"].str.startswith("interceptor_")]
+    return sorted({str(subject) for subject in chosen["subject"]})
 
 
 router = APIRouter(prefix="/api", tags=["estimates"])

@@ -10,12 +10,13 @@ from datetime import date
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: Most Monte Carlo paths one request may ask for.
 MAX_PATHS = 200_000
-#: Paths used when a request does not say (enough for stable percentiles, quick to run).
-DEFAULT_PATHS = 5_000
+#: Paths used when a request does not say (as the shipped scenarios: stable enough
+#: percentiles, quick enough for an interactive page).
+DEFAULT_PATHS = 2_000
 #: Latest forecast month a request may ask for.
 MAX_UNTIL = pd.Period("2035-12", freq="M")
 DEFAULT_UNTIL = "2027-12"
@@ -140,44 +141,53 @@ class RaidRequest(BaseModel):
 class ScenarioRequest(BaseModel):
     """Body of ``POST /api/scenario-runs``: a few changes over the baseline forecast.
 
-    Months are counted from the first forecast month (0 = at once).
+    ``scenario`` starts from a shipped scenario (e.g. ``ceasefire-6m``); the other
+    fields change the baseline. Months count from the first forecast month (0 = at once).
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    ceasefire_months: int = Field(default=0, ge=0, le=MAX_CEASEFIRE_MONTHS)
-    ceasefire_start: int = Field(default=0, ge=0, le=MAX_CEASEFIRE_MONTHS)
+    scenario: str | None = Field(
+        default=None, max_length=100, description="A shipped scenario to run instead."
+    )
+    ceasefire_months: int = Field(
+        default=0, ge=0, le=MAX_CEASEFIRE_MONTHS, description="Months without launches."
+    )
+    ceasefire_start: int = Field(
+        default=0, ge=0, le=MAX_CEASEFIRE_MONTHS, description="First month of the ceasefire."
+    )
     escalation_factor: float = Field(
         default=1.0,
-        ge=0.0,
+        gt=0.0,
         le=MAX_SCENARIO_FACTOR,
         description="Multiplies the expected number of attacks per month.",
     )
     salvo_factor: float = Field(
         default=1.0,
-        ge=0.0,
+        gt=0.0,
         le=MAX_SCENARIO_FACTOR,
         description="Multiplies the missiles per attack.",
     )
-    production_factor: float = Field(default=1.0, ge=0.0, le=MAX_SCENARIO_FACTOR)
+    production_factor: float = Field(
+        default=1.0, gt=0.0, le=MAX_SCENARIO_FACTOR, description="Multiplies production."
+    )
     extra_interceptors_per_month: float = Field(
-        default=0.0, ge=0.0, le=MAX_EXTRA_INTERCEPTORS_PER_MONTH
+        default=0.0,
+        ge=0.0,
+        le=MAX_EXTRA_INTERCEPTORS_PER_MONTH,
+        description="Extra interceptors delivered to Ukraine per month.",
     )
     interceptor: str | None = Field(
-        default=None, max_length=100, description="Type the extra deliveries are of."
+        default=None, max_length=100, description="Type of the extra interceptors."
     )
     weapon_class: WeaponClass | None = Field(
         default=None, description="Class shown in the stockpile chart."
     )
-    until: str = DEFAULT_UNTIL
-    paths: int = Field(default=DEFAULT_PATHS, ge=100)
+    until: str = Field(default=DEFAULT_UNTIL, description="Last forecast month (YYYY-MM).")
+    paths: int = Field(
+        default=DEFAULT_PATHS, ge=100, description=f"Monte Carlo paths, at most {MAX_PATHS:,}."
+    )
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
 
     _paths = field_validator("paths")(_check_paths)
     _until = field_validator("until")(_check_until)
-
-    @model_validator(mode="after")
-    def _interceptor_named(self) -> ScenarioRequest:
-        if self.extra_interceptors_per_month > 0 and not self.interceptor:
-            raise ValueError("name the interceptor type of the extra deliveries")
-        return self

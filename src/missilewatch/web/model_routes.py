@@ -1,0 +1,394 @@
+"""JSON endpoints over the models: stockpile, air-defense campaign, raid, scenario runs.
+
+Each router is mounted only when its engine is installed. Results are deterministic for
+(seed, paths, horizon, scenario, estimates, data), so they are cached in process.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from missilewatch.model.adjustments import BASELINE, Adjustments
+from missilewatch.report import charts
+from missilewatch.web.engines import Engines
+from missilewatch.web.estimates_routes import interceptor_types
+from missilewatch.web.figures import FigurePayload, chart_payload
+from missilewatch.web.ledger_routes import get_engines
+from missilewatch.web.records import frame_records
+from missilewatch.web.schemas import (
+    DEFAULT_PATHS,
+    DEFAULT_UNTIL,
+    RaidRequest,
+    ScenarioRequest,
+    SimulationQuery,
+    StockpileQuery,
+)
+
+EnginesDep = Annotated[Engines, Depends(get_engines)]
+
+#: Class whose fan chart the page shows when no class is chosen: the one the
+#: interceptor balance turns on.
+DEFAULT_STOCKPILE_CLASS = "ballistic"
+
+
+def _adjustments_key(adjustments: Adjustments) -> tuple[Any, ...]:
+    """A hashable, order-independent identity of a set of adjustments."""
+    return (
+        adjustments.ceasefire_start,
+        adjustments.ceasefire_months,
+        adjustments.strike_frequency_factor,
+        adjustments.salvo_size_factor,
+        adjustments.escalation_start,
+        adjustments.production_factor,
+        adjustments.production_change_start,
+        adjustments.production_ramp_months,
+        adjustments.imports_stop,
+        tuple(sorted(adjustments.extra_interceptors_per_month.items())),
+        adjustments.extra_interceptors_start,
+        tuple(sorted(adjustments.families)),
+    )
+
+
+# ---- stockpile -------------------------------------------------------------------------
+
+
+def stockpile_frame(
+    engines: Engines,
+    *,
+    until: str = DEFAULT_UNTIL,
+    paths: int = DEFAULT_PATHS,
+    seed: int = 0,
+    weapon_class: str | None = None,
+    family: str | None = None,
+    adjustments: Adjustments = BASELINE,
+) -> pd.DataFrame:
+    module = engines.module("stockpile")
+    key = (until, paths, seed, weapon_class, family, _adjustments_key(adjustments))
+
+    def compute() -> pd.DataFrame:
+        frame: pd.DataFrame = module.stockpile(
+            family=family,
+            weapon_class=weapon_class,
+            until=until,
+            paths=paths,
+            seed=seed,
+            estimates=engines.estimates_file,
+            db=engines.db,
+            adjustments=adjustments,
+        )
+        return frame
+
+    frame: pd.DataFrame = engines.call("stockpile", key, compute)
+    return frame
+
+
+def stockpile_class(frame: pd.DataFrame, wanted: str | None) -> str | None:
+    """The class to draw: the one asked for, else ballistic, else the first present."""
+    classes = list(dict.fromkeys(frame.loc[frame["level"] == "class", "name"]))
+    if wanted in classes:
+        return wanted
+    if wanted is None and DEFAULT_STOCKPILE_CLASS in classes:
+        return DEFAULT_STOCKPILE_CLASS
+    return classes[0] if classes and wanted is None else None
+
+
+def baseline_stockpile_figure(engines: Engines, query: StockpileQuery) -> FigurePayload:
+    def compute() -> FigurePayload:
+        frame = stockpile_frame(engines, until=query.until, paths=query.paths, seed=query.seed)
+        name = stockpile_class(frame, query.weapon_class)
+        if name is None:
+            return _no_model_figure(f"No stockpile model for class {query.weapon_class}")
+        subtitle = f"{query.paths:,} paths, seed {query.seed}"
+        return chart_payload(charts.stockpile_fan(frame, name, level="class"), subtitle)
+
+    key = tuple(query.model_dump(mode="json").items())
+    payload: FigurePayload = engines.call("figure-stockpile", key, compute)
+    return payload
+
+
+def _no_model_figure(message: str) -> FigurePayload:
+    return {
+        "data": [],
+        "layout": {
+            "title": {"text": message, "x": 0.0},
+            "meta": {"key": "empty", "empty": True},
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+        },
+    }
+
+
+stockpile_router = APIRouter(prefix="/api", tags=["stockpile"])
+
+
+@stockpile_router.get("/stockpile", summary="Stockpile reconstruction and forecast")
+def stockpile(query: Annotated[StockpileQuery, Query()], engines: EnginesDep) -> JSONResponse:
+    """Percentiles of stock, production, launches per month, as ``missilewatch.stockpile``."""
+
+    def compute() -> dict[str, Any]:
+        frame = stockpile_frame(engines, **query.model_dump())
+        payload: dict[str, Any] = {
+            "query": query.model_dump(mode="json"),
+            "rows": frame_records(frame),
+        }
+        module = engines.module("stockpile")
+        if hasattr(module, "stockpile_summary"):
+            summary = module.stockpile_summary(
+                family=query.family,
+                weapon_class=query.weapon_class,
+                until=query.until,
+                paths=query.paths,
+                seed=query.seed,
+                estimates=engines.estimates_file,
+                db=engines.db,
+            )
+            payload["summary"] = frame_records(summary)
+        return payload
+
+    key = tuple(query.model_dump(mode="json").items())
+    return JSONResponse(engines.call("stockpile-json", key, compute))
+
+
+@stockpile_router.get("/figures/stockpile", summary="Chart: stockpile fan chart of one class")
+def stockpile_figure(
+    query: Annotated[StockpileQuery, Query()], engines: EnginesDep
+) -> JSONResponse:
+    """Median, 50% and 90% bands of the stock of ``weapon_class`` (default: ballistic)."""
+    return JSONResponse({"figures": {"stockpile": baseline_stockpile_figure(engines, query)}})
+
+
+# ---- air-defense campaign ----------------------------------------------------------------
+
+
+def campaign(
+    engines: Engines,
+    *,
+    until: str,
+    paths: int,
+    seed: int,
+    adjustments: Adjustments = BASELINE,
+) -> Any:
+    """``defense_campaign(...)`` for these inputs, cached."""
+    module = engines.module("defense")
+    key = (until, paths, seed, _adjustments_key(adjustments))
+
+    def compute() -> Any:
+        return module.defense_campaign(
+            until=until,
+            paths=paths,
+            seed=seed,
+            estimates=engines.estimates_file,
+            db=engines.db,
+            adjustments=adjustments,
+        )
+
+    return engines.call("campaign", key, compute)
+
+
+def defense_figures(result: Any, subtitle: str) -> dict[str, FigurePayload]:
+    return {
+        "defense": chart_payload(charts.interceptor_stock(result.monthly), subtitle),
+        "depletion": chart_payload(charts.depletion_distribution(result.depletion), subtitle),
+    }
+
+
+defense_router = APIRouter(prefix="/api", tags=["defense"])
+
+
+@defense_router.get("/defense", summary="Interceptor stocks, leakers and the depletion date")
+def defense(query: Annotated[SimulationQuery, Query()], engines: EnginesDep) -> JSONResponse:
+    """``defense_campaign(...)``: monthly percentiles per interceptor type and threat,
+    the distribution of the depletion month, and summary figures."""
+
+    def compute() -> dict[str, Any]:
+        result = campaign(engines, **query.model_dump())
+        return {
+            "query": query.model_dump(mode="json"),
+            "monthly": frame_records(result.monthly),
+            "depletion": frame_records(result.depletion),
+            "summary": frame_records(result.summary),
+        }
+
+    key = tuple(query.model_dump(mode="json").items())
+    return JSONResponse(engines.call("defense-json", key, compute))
+
+
+@defense_router.get("/figures/defense", summary="Charts: interceptor stock and depletion month")
+def defense_figure(query: Annotated[SimulationQuery, Query()], engines: EnginesDep) -> JSONResponse:
+    def compute() -> dict[str, Any]:
+        result = campaign(engines, **query.model_dump())
+        subtitle = f"baseline, {query.paths:,} paths, seed {query.seed}"
+        return {"figures": defense_figures(result, subtitle)}
+
+    key = tuple(query.model_dump(mode="json").items())
+    return JSONResponse(engines.call("figure-defense", key, compute))
+
+
+# ---- raid ----------------------------------------------------------------------------------
+
+raid_router = APIRouter(prefix="/api", tags=["defense"])
+
+
+@raid_router.post("/raid", summary="Monte Carlo of one raid against the air defense")
+def raid(request: RaidRequest, engines: EnginesDep) -> JSONResponse:
+    """Leakers per threat, interceptors spent per type and the saturation curve for a raid
+    such as ``{"Iskander-M": 40, "Kh-101/Kh-555": 60}``."""
+    module = engines.module("raid")
+    key = (tuple(sorted(request.raid.items())), request.paths, request.seed)
+
+    def compute() -> dict[str, Any]:
+        result = module.raid(
+            request.raid,
+            paths=request.paths,
+            seed=request.seed,
+            estimates=engines.estimates_file,
+            db=engines.db,
+        )
+        return {
+            "request": request.model_dump(mode="json"),
+            "leakers": frame_records(result.leakers),
+            "interceptors": frame_records(result.interceptors),
+            "saturation": frame_records(result.saturation),
+        }
+
+    return JSONResponse(engines.call("raid", key, compute))
+
+
+# ---- scenario runs -------------------------------------------------------------------------
+
+scenario_router = APIRouter(prefix="/api", tags=["scenarios"])
+
+
+def scenario_adjustments(engines: Engines, request: ScenarioRequest) -> tuple[Adjustments, str]:
+    """The frozen adjustments of the request, validated by the scenario file schema.
+
+    Returns the adjustments and a one-line description of the scenario.
+    """
+    from missilewatch.errors import InputError
+    from missilewatch.scenarios import load_scenario
+    from missilewatch.scenarios.runs import forecast_start
+    from missilewatch.scenarios.spec import ScenarioSpec
+    from missilewatch.web.errors import RequestRefused
+
+    start = engines.call("forecast-start", (), lambda: forecast_start(engines.db))
+    if request.scenario is not None:
+        scenario = load_scenario(request.scenario)
+        return scenario.adjustments(start), scenario.spec.description
+    raw: dict[str, Any] = {"name": "dashboard", "description": "Scenario from the dashboard form."}
+    changes: list[str] = []
+    if request.ceasefire_months > 0:
+        raw["ceasefire"] = {"start": request.ceasefire_start, "months": request.ceasefire_months}
+        changes.append(
+            f"no launches for {request.ceasefire_months} months from month "
+            f"{request.ceasefire_start} ({start + request.ceasefire_start})"
+        )
+    if request.escalation_factor != 1.0 or request.salvo_factor != 1.0:
+        raw["escalation"] = {
+            "strike_frequency_factor": request.escalation_factor,
+            "salvo_size_factor": request.salvo_factor,
+        }
+        changes.append(
+            f"attacks per month x{request.escalation_factor:g}, "
+            f"missiles per attack x{request.salvo_factor:g}"
+        )
+    if request.production_factor != 1.0:
+        raw["production"] = {"factor": request.production_factor}
+        changes.append(f"production x{request.production_factor:g}")
+    if request.extra_interceptors_per_month > 0:
+        known = interceptor_types(engines)
+        if not request.interceptor:
+            raise RequestRefused(
+                422, "name the interceptor type of the extra deliveries", "interceptor"
+            )
+        if request.interceptor not in known:
+            raise RequestRefused(
+                404,
+                f"interceptor {request.interceptor!r} is not known (known: {', '.join(known)})",
+                "interceptor",
+            )
+        raw["interceptors"] = {
+            "extra_per_month": {request.interceptor: request.extra_interceptors_per_month}
+        }
+        changes.append(
+            f"{request.extra_interceptors_per_month:g} extra {request.interceptor} per month"
+        )
+    try:
+        spec = ScenarioSpec.model_validate(raw)
+    except ValidationError as error:
+        raise InputError(f"scenario form: {error.errors()[0]['msg']}") from None
+    description = "; ".join(changes) if changes else "baseline (no changes)"
+    return spec.freeze(start, source="scenario form"), description
+
+
+@scenario_router.get("/scenarios", summary="Shipped scenarios")
+def scenarios() -> JSONResponse:
+    """Names and descriptions of the shipped scenarios, usable as ``scenario`` in a run."""
+    from missilewatch.scenarios import load_scenario, shipped_names
+
+    rows = []
+    for name in shipped_names():
+        spec = load_scenario(name).spec
+        rows.append({"name": name, "description": spec.description})
+    return JSONResponse({"scenarios": rows})
+
+
+@scenario_router.post("/scenario-runs", summary="Run a scenario and return its charts")
+def scenario_run(request: ScenarioRequest, engines: EnginesDep) -> JSONResponse:
+    """Run the stock-flow model (and the air-defense campaign when installed) under the
+    scenario, with the same seed as the baseline so that differences come from the
+    scenario. Runs from the dashboard are not stored; ``missilewatch run`` stores runs."""
+    adjustments, description = scenario_adjustments(engines, request)
+    until, paths, seed = request.until, request.paths, request.seed
+
+    def compute() -> dict[str, Any]:
+        baseline = stockpile_frame(engines, until=until, paths=paths, seed=seed)
+        changed = stockpile_frame(
+            engines, until=until, paths=paths, seed=seed, adjustments=adjustments
+        )
+        name = stockpile_class(changed, request.weapon_class) or DEFAULT_STOCKPILE_CLASS
+        subtitle = f"{description}; {request.paths:,} paths, seed {request.seed}"
+        comparison = charts.scenario_comparison(
+            {"baseline": baseline, "scenario": changed}, name, level="class"
+        )
+        figures = {"stockpile": chart_payload(comparison, subtitle)}
+        result: dict[str, Any] = {
+            "inputs": request.model_dump(mode="json"),
+            "description": f"Scenario: {description}.",
+            "adjustments": _adjustments_dict(adjustments),
+        }
+        stock = changed[(changed["quantity"] == "stock") & (changed["level"] == "class")]
+        result["stock"] = frame_records(stock)
+        if engines.status.defense:
+            outcome = campaign(
+                engines, until=until, paths=paths, seed=seed, adjustments=adjustments
+            )
+            figures.update(defense_figures(outcome, subtitle))
+            result["defense_summary"] = frame_records(outcome.summary)
+        result["figures"] = figures
+        return result
+
+    key = (tuple(request.model_dump(mode="json").items()), _adjustments_key(adjustments))
+    return JSONResponse(engines.call("scenario-run", key, compute))
+
+
+def _adjustments_dict(adjustments: Adjustments) -> dict[str, Any]:
+    """The adjustments as JSON: what the engines were actually given."""
+    return {
+        "ceasefire_start": adjustments.ceasefire_start,
+        "ceasefire_months": adjustments.ceasefire_months,
+        "strike_frequency_factor": adjustments.strike_frequency_factor,
+        "salvo_size_factor": adjustments.salvo_size_factor,
+        "escalation_start": adjustments.escalation_start,
+        "production_factor": adjustments.production_factor,
+        "production_change_start": adjustments.production_change_start,
+        "production_ramp_months": adjustments.production_ramp_months,
+        "imports_stop": adjustments.imports_stop,
+        "extra_interceptors_per_month": dict(adjustments.extra_interceptors_per_month),
+        "extra_interceptors_start": adjustments.extra_interceptors_start,
+        "families": sorted(adjustments.families),
+    }
