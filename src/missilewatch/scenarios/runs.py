@@ -225,8 +225,6 @@ def _inputs_for(
     provenance: Mapping[str, object],
 ) -> RunInputs:
     settings = scenario.spec.run
-    if settings.start is not None:
-        start = month_of(settings.start, start)
     chosen_paths = settings.paths if paths is None else paths
     if not 0 < chosen_paths <= MAX_PATHS:
         raise ParameterError(f"--paths: must be between 1 and {MAX_PATHS:,} (got {chosen_paths})")

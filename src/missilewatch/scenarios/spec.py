@@ -84,27 +84,15 @@ class _Section(BaseModel):
 
 
 class RunSettings(_Section):
-    """How the scenario is run; the command line may override each field."""
+    """How the scenario is run; the command line may override each field.
 
-    start: MonthRef | None = Field(
-        default=None,
-        description=(
-            "First forecast month (calendar month). Default: the month after the last "
-            "month in the launch ledger."
-        ),
-    )
+    The forecast starts in the month after the last month in the launch ledger; months
+    elsewhere in the file count from there.
+    """
+
     until: str | dt.date = Field(default=DEFAULT_UNTIL, description="Last forecast month.")
     paths: int = Field(default=DEFAULT_PATHS, gt=0, le=MAX_PATHS, description="Monte Carlo paths.")
     seed: int = Field(default=0, ge=0, description="Root seed; same seed, same numbers.")
-
-    @field_validator("start")
-    @classmethod
-    def _start_is_month(cls, value: int | str | dt.date | None) -> int | str | dt.date | None:
-        if value is None:
-            return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            raise ValueError("must be a calendar month like 2026-05, not an offset")
-        return _check_month_ref(value)
 
     @field_validator("until")
     @classmethod
