@@ -156,6 +156,9 @@ def _meta(engines: Engines) -> dict[str, Any]:
         "families": [],
         "first_month": None,
         "last_month": None,
+        "first_date": None,
+        "last_date": None,
+        "provenance": None,
     }
     if engines.status.ledger:
         families = engines.families()
@@ -165,8 +168,10 @@ def _meta(engines: Engines) -> dict[str, Any]:
         first, last = engines.month_range()
         info["first_month"] = str(first)
         info["last_month"] = str(last)
-        info["first_date"] = first.start_time.strftime("%Y-%m-%d")
-        info["last_date"] = last.end_time.strftime("%Y-%m-%d")
+        data = ledger_routes.provenance(engines)
+        info["provenance"] = data
+        info["first_date"] = data["first_date"]
+        info["last_date"] = data["last_date"]
     if engines.status.estimates:
         info["assumptions"] = estimates_routes.estimates_records(engines)
         info["interceptors"] = estimates_routes.interceptor_types(engines)

@@ -85,7 +85,45 @@ def _filter_label(query: FigureQuery) -> str | None:
     return ", ".join(parts) or None
 
 
+def provenance(engines: Engines) -> dict[str, Any]:
+    """Which data the ledger reads: store or shipped snapshot, release, hash, dates."""
+
+    def compute() -> dict[str, Any]:
+        ledger = engines.module("ledger")
+        from missilewatch.ledger.releases import store_summary
+        from missilewatch.ledger.snapshot import CREDIT, load_snapshot
+
+        kind, release, reports = store_summary(engines.db)
+        dates = ledger.attacks(engines.db, allocated=False)["date"]
+        info: dict[str, Any] = {
+            "source": kind,
+            "release": release,
+            "reports": reports,
+            "first_date": dates.min().strftime("%Y-%m-%d") if len(dates) else None,
+            "last_date": dates.max().strftime("%Y-%m-%d") if len(dates) else None,
+            "credit": CREDIT,
+            "file_hash": None,
+            "releases": frame_records(ledger.releases(engines.db)),
+        }
+        if kind == "snapshot":
+            info["file_hash"] = load_snapshot()[1].file_hash
+        elif info["releases"]:
+            info["file_hash"] = info["releases"][-1].get("file_hash")
+        return info
+
+    result: dict[str, Any] = engines.call("provenance", (), compute)
+    return result
+
+
 router = APIRouter(prefix="/api", tags=["ledger"])
+
+
+@router.get("/releases", summary="Data provenance: release, file hash, dates, ingests")
+def releases(engines: EnginesDep) -> JSONResponse:
+    """What the figures rest on: the shipped snapshot or the store's ingested releases
+    (``missilewatch releases``), with the SHA-256 of the source files and the dates
+    covered."""
+    return JSONResponse(provenance(engines))
 
 
 @router.get(
