@@ -1,0 +1,179 @@
+"""Campaign and depletion over hand-built forecast arrays (paths, months, families)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.defense.helpers import small_defense
+
+from missilewatch.api import defense as api
+from missilewatch.defense import NOT_DEPLETED, Spread, simulate_campaign
+from missilewatch.errors import ParameterError, UnknownNameError
+from missilewatch.model.adjustments import Adjustments
+
+FAMILIES = ["Iskander-M", "Kinzhal", "Kh-101/Kh-555", "Shahed/Geran", "guided bombs"]
+#: Missiles per attack, per family: a plausible mix, not a fitted one.
+SALVO = np.array([3, 2, 15, 100, 3])
+
+
+def forecast(
+    paths: int, months: int, seed: int, scale: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """StrikeForecast-shaped arrays: attacks ~ Poisson, launches = attacks x salvo."""
+    rng = np.random.default_rng(seed)
+    attacks = rng.poisson(np.array([6, 2, 2, 25, 5]) * scale, (paths, months, len(FAMILIES)))
+    return attacks * SALVO, attacks
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.floats(0.0, 3.0),
+    stock=st.integers(0, 80),
+)
+def test_campaign_invariants(seed: int, scale: float, stock: int) -> None:
+    launches, attacks = forecast(60, 10, seed, scale)
+    defense = small_defense(patriot_stock=Spread(stock, stock, stock + 10))
+    draws = simulate_campaign(launches, attacks, FAMILIES, defense, seed=seed)
+    assert "guided bombs" not in draws.families  # not engaged by the model
+    for family in draws.families:
+        total = draws.intercepted[family] + draws.leakers[family]
+        assert np.array_equal(total, draws.launched[family])
+    for name in draws.interceptors:
+        stock_end = draws.stock[name]
+        assert (stock_end >= 0).all()
+        # Stock identity: last month's stock + deliveries - spent.
+        previous = np.concatenate(
+            [
+                stock_end[:, :1] - draws.deliveries[name][:, :1] + draws.spent[name][:, :1],
+                stock_end[:, :-1],
+            ],
+            axis=1,
+        )
+        assert np.array_equal(previous + draws.deliveries[name] - draws.spent[name], stock_end)
+        assert (draws.spent[name] <= previous + draws.deliveries[name]).all()
+    # The depletion month is the first month with a ballistic stock shortfall.
+    for path in range(draws.paths):
+        short = np.flatnonzero(draws.ballistic_shortfall[path] > 0)
+        expected = short[0] if short.size else NOT_DEPLETED
+        assert draws.depletion_month[path] == expected
+
+
+def test_same_seed_same_campaign() -> None:
+    launches, attacks = forecast(200, 12, 4)
+    first = simulate_campaign(launches, attacks, FAMILIES, small_defense(), seed=9)
+    second = simulate_campaign(launches, attacks, FAMILIES, small_defense(), seed=9)
+    assert np.array_equal(first.depletion_month, second.depletion_month)
+    assert np.array_equal(first.stock["PAC-3 MSE"], second.stock["PAC-3 MSE"])
+
+
+def test_extra_interceptors_delay_depletion() -> None:
+    launches, attacks = forecast(2_000, 18, 1)
+    baseline = simulate_campaign(launches, attacks, FAMILIES, small_defense(), seed=3)
+    more = simulate_campaign(
+        launches,
+        attacks,
+        FAMILIES,
+        small_defense(),
+        seed=3,
+        adjustments=Adjustments(extra_interceptors_per_month={"PAC-3 MSE": 40.0}),
+    )
+
+    def months_to_depletion(draws_depletion: np.ndarray) -> np.ndarray:
+        return np.where(draws_depletion == NOT_DEPLETED, 18, draws_depletion)
+
+    assert np.median(months_to_depletion(more.depletion_month)) > np.median(
+        months_to_depletion(baseline.depletion_month)
+    )
+    assert (
+        more.deliveries["PAC-3 MSE"].sum() - baseline.deliveries["PAC-3 MSE"].sum()
+        == 40 * 18 * 2_000
+    )
+    leaked_baseline = baseline.leakers["Iskander-M"].sum()
+    leaked_more = more.leakers["Iskander-M"].sum()
+    assert leaked_more < leaked_baseline
+
+
+def test_extra_interceptors_start_later() -> None:
+    launches, attacks = forecast(100, 12, 1)
+    later = simulate_campaign(
+        launches,
+        attacks,
+        FAMILIES,
+        small_defense(),
+        seed=3,
+        adjustments=Adjustments(
+            extra_interceptors_per_month={"PAC-3 MSE": 10.0}, extra_interceptors_start=6
+        ),
+    )
+    baseline = simulate_campaign(launches, attacks, FAMILIES, small_defense(), seed=3)
+    difference = later.deliveries["PAC-3 MSE"] - baseline.deliveries["PAC-3 MSE"]
+    assert (difference[:, :6] == 0).all()
+    assert (difference[:, 6:] == 10).all()
+
+
+def test_no_launches_no_depletion() -> None:
+    launches, attacks = forecast(50, 6, 2, scale=0.0)
+    draws = simulate_campaign(launches, attacks, FAMILIES, small_defense(), seed=0)
+    assert (draws.depletion_month == NOT_DEPLETED).all()
+    assert all((draws.spent[name] == 0).all() for name in draws.interceptors)
+
+
+def test_bad_campaign_inputs() -> None:
+    launches, attacks = forecast(5, 3, 0)
+    with pytest.raises(ParameterError, match="family names"):
+        simulate_campaign(launches, attacks, FAMILIES[:2], small_defense(), seed=0)
+    with pytest.raises(ParameterError, match="must not be negative"):
+        simulate_campaign(-launches, attacks, FAMILIES, small_defense(), seed=0)
+    with pytest.raises(UnknownNameError, match=r"known: .*PAC-3 MSE"):
+        simulate_campaign(
+            launches,
+            attacks,
+            FAMILIES,
+            small_defense(),
+            seed=0,
+            adjustments=Adjustments(extra_interceptors_per_month={"Patriot": 5.0}),
+        )
+    with pytest.raises(ParameterError, match="must not be negative"):
+        simulate_campaign(
+            launches,
+            attacks,
+            FAMILIES,
+            small_defense(),
+            seed=0,
+            adjustments=Adjustments(extra_interceptors_per_month={"PAC-3 MSE": -5.0}),
+        )
+
+
+def test_campaign_frames_from_the_real_defense(real_setup: api.DefenseSetup) -> None:
+    paths, months = 500, 12
+    labels = list(pd.period_range("2026-05", periods=months, freq="M"))
+    launches, attacks = forecast(paths, months, 5)
+    result = api.campaign_from_forecast(
+        real_setup, months=labels, families=FAMILIES, launches=launches, attacks=attacks, seed=1
+    )
+    monthly = result.monthly
+    assert monthly["month"].dtype == pd.PeriodDtype("M")
+    stock = monthly[(monthly["level"] == "interceptor") & (monthly["quantity"] == "stock")]
+    assert set(stock["name"]) == set(real_setup.defense.tracked_names)
+    assert (stock["p5"] <= stock["p50"]).all() and (stock["p50"] <= stock["p95"]).all()
+    assert (stock["p5"] >= 0).all()
+    leakers = monthly[(monthly["name"] == "ballistic-capable") & (monthly["quantity"] == "leakers")]
+    assert len(leakers) == months
+    depletion = result.depletion
+    assert depletion["probability"].sum() == pytest.approx(1.0)
+    assert depletion["paths"].sum() == paths
+    assert depletion["category"].iloc[-1] == "not before 2027-04"
+    assert depletion["month"].iloc[-1] is pd.NaT
+    summary = result.summary.set_index("metric")
+    assert 0 <= summary.loc["depleted_within_horizon", "mean"] <= 1
+    # PAC-3 MSE deliveries follow the announced ramp-up (620 in 2025, 650 by 2027,
+    # about 2,000 a year by 2030): 650 / 620 from the end of 2025 to the start of 2027.
+    curve = real_setup.production_central["PAC-3 MSE"]
+    ramp = api._ramp(curve, date(2027, 1, 1), date(2025, 12, 31))
+    assert ramp == pytest.approx(650 / 620)
