@@ -12,6 +12,7 @@ Ukrainian Air Force reports, via the public dataset "Massive Missile Attacks on 
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -683,8 +684,18 @@ def defense_campaign(
         raise MissilewatchError(
             "defense: the stock-flow engine (missilewatch.api.stockpile) is not available"
         ) from None
+    options: dict[str, Any] = {}
+    if "estimates" in inspect.signature(stock_flow.forecast_strikes).parameters:
+        # The same user estimates file for both sides of the balance.
+        options["estimates"] = estimates
     forecast = stock_flow.forecast_strikes(
-        until=until, start=start, paths=paths, seed=seed, db=db, adjustments=adjustments
+        until=until,
+        start=start,
+        paths=paths,
+        seed=seed,
+        db=db,
+        adjustments=adjustments,
+        **options,
     )
     months = list(forecast.months)
     first_day = months[0].start_time.date()
@@ -824,7 +835,7 @@ def _depletion_frame(draws: CampaignDraws, months: Sequence[pd.Period]) -> pd.Da
     frame["month"] = pd.PeriodIndex(frame["month"], freq="M")
     frame["paths"] = frame["paths"].astype("int64")
     frame["probability"] = frame["paths"] / total
-    frame["cumulative_probability"] = frame["probability"].cumsum()
+    frame["cumulative_probability"] = frame["paths"].cumsum() / total
     return frame
 
 
