@@ -13,9 +13,6 @@ p95 to a one-client baseline measured in the same run. Target: p95 < 200 ms.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,8 +23,9 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from missilewatch.web.testing import start_server
+
 TARGET_P95_MS = 200.0
-LAUNCHER = "from missilewatch.cli import main; main()"
 
 #: group -> URLs (paths) the dashboard serves for that view.
 URL_GROUPS: dict[str, tuple[str, ...]] = {
@@ -41,37 +39,6 @@ URL_GROUPS: dict[str, tuple[str, ...]] = {
         "/api/figures/launches?weapon_class=cruise",
     ),
 }
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    script = Path(sys.executable).with_name("missilewatch")
-    launcher = [str(script)] if script.exists() else [sys.executable, "-c", LAUNCHER]
-    command = [*launcher, "serve", "--port", str(port)]
-    environment = {**os.environ, "MISSILEWATCH_HOME": str(home)}
-    process = subprocess.Popen(
-        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            raise SystemExit(f"the server exited early: {stderr[-2000:]}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the server did not start within 60 s")
 
 
 def run_load(
@@ -145,7 +112,8 @@ def main(argv: list[str]) -> int:
         args.clients, args.requests, args.seconds = 4, 2 * sum(map(len, URL_GROUPS.values())), 30
 
     with tempfile.TemporaryDirectory(prefix="mw-bench-web-") as home:
-        process, base_url = start_server(Path(home))
+        server = start_server(Path(home))
+        base_url = server.url
         try:
             # First visit of each URL fills the cache; its time is shown, not counted.
             with httpx.Client(base_url=base_url, timeout=120) as http:
@@ -177,8 +145,7 @@ def main(argv: list[str]) -> int:
                     f"{TARGET_P95_MS:.0f} ms target; {ratio:.1f}x the 1-client p95"
                 )
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            server.stop()
     return 0
 
 
