@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -177,3 +178,34 @@ def test_campaign_frames_from_the_real_defense(real_setup: api.DefenseSetup) -> 
     curve = real_setup.production_central["PAC-3 MSE"]
     ramp = api._ramp(curve, date(2027, 1, 1), date(2025, 12, 31))
     assert ramp == pytest.approx(650 / 620)
+
+
+def test_defense_campaign_over_the_real_forecast(snapshot_db: Path) -> None:
+    """End to end: the stock-flow engine's forecast, the shipped estimates, the ledger."""
+    pytest.importorskip("missilewatch.api.stockpile")
+    baseline = api.defense_campaign(until="2027-06", paths=400, seed=3, db=snapshot_db)
+    again = api.defense_campaign(until="2027-06", paths=400, seed=3, db=snapshot_db)
+    pd.testing.assert_frame_equal(baseline.monthly, again.monthly)
+    more = api.defense_campaign(
+        until="2027-06",
+        paths=400,
+        seed=3,
+        db=snapshot_db,
+        adjustments=Adjustments(extra_interceptors_per_month={"PAC-3 MSE": 60.0}),
+    )
+
+    def median_offset(result: api.CampaignResult) -> float:
+        summary = result.summary.set_index("metric")
+        return float(summary.loc["depletion_month_offset", "p50"])
+
+    assert median_offset(more) > median_offset(baseline)
+    assert baseline.depletion["paths"].sum() == 400
+    leaked = baseline.monthly[
+        (baseline.monthly["name"] == "ballistic-capable")
+        & (baseline.monthly["quantity"] == "leakers")
+    ]
+    launched = baseline.monthly[
+        (baseline.monthly["name"] == "ballistic-capable")
+        & (baseline.monthly["quantity"] == "launched")
+    ]
+    assert (leaked["mean"].to_numpy() <= launched["mean"].to_numpy()).all()

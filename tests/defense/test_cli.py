@@ -155,3 +155,36 @@ assumption = true
     assert code == 0, err
     frame = pd.read_csv(io.StringIO(out)).set_index("interceptor")
     assert frame.loc["PAC-3 MSE", "stock_mean"] == 500
+
+
+def test_defense_command_writes_the_depletion_distribution() -> None:
+    pytest.importorskip("missilewatch.api.stockpile")
+    code, out, err = run_cli(
+        [
+            "defense",
+            "--until",
+            "2026-12",
+            "--paths",
+            "200",
+            "--seed",
+            "2",
+            "--show",
+            "depletion",
+            "-f",
+            "csv",
+            "--no-progress",
+        ]
+    )
+    assert code == 0, err
+    frame = pd.read_csv(io.StringIO(out))
+    assert frame["category"].iloc[-1] == "not before 2026-12"
+    assert frame["paths"].sum() == 200
+    assert frame["cumulative_probability"].iloc[-1] == pytest.approx(1.0)
+
+
+def test_defense_command_rejects_unknown_extra_interceptor() -> None:
+    code, _out, err = run_cli(
+        ["defense", "--until", "2026-12", "--paths", "10", "--extra-interceptors", "THAAD=5"]
+    )
+    assert code == 2
+    assert "unknown interceptor 'THAAD'" in err and "PAC-3 MSE" in err
