@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+import missilewatch
+from missilewatch.errors import MissilewatchWarning
 from missilewatch.web.schemas import MAX_PATHS, MAX_RAID_SIZE
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -79,3 +83,109 @@ def test_malformed_json_is_a_4xx(client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert "error" in response.json()
+
+
+# ---- stockpile, defense campaign and scenario runs -------------------------------------
+
+QUICK = {"paths": 300, "seed": 1, "until": "2027-06"}
+
+
+def _quietly(compute: Any) -> tuple[Any, list[str]]:
+    """Run a model call as the server does: its MissilewatchWarnings collected."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissilewatchWarning)
+        value = compute()
+    messages = [str(w.message) for w in caught if issubclass(w.category, MissilewatchWarning)]
+    return value, list(dict.fromkeys(messages))
+
+
+def test_stockpile_matches_the_python_api(client: TestClient) -> None:
+    _require(client, "stockpile")
+    response = client.get("/api/stockpile", params={**QUICK, "weapon_class": "ballistic"})
+    assert response.status_code == 200
+    body = response.json()
+    expected, messages = _quietly(lambda: missilewatch.stockpile(weapon_class="ballistic", **QUICK))
+    served = pd.DataFrame(body["rows"])
+    assert len(served) == len(expected)
+    assert list(served["month"]) == [str(month) for month in expected["month"]]
+    assert served["p50"].tolist() == pytest.approx(expected["p50"].tolist())
+    assert served["p95"].tolist() == pytest.approx(expected["p95"].tolist())
+    # Model warnings (e.g. a stock clamped at zero) reach the reader instead of vanishing.
+    assert body["warnings"] == messages
+
+
+def _final_stock(body: dict[str, Any], name: str) -> float:
+    rows = [row for row in body["stock"] if row["name"] == name and row["quantity"] == "stock"]
+    return float(max(rows, key=lambda row: row["month"])["p50"])
+
+
+def test_ceasefire_leaves_a_larger_stockpile(client: TestClient) -> None:
+    _require(client, "scenarios")
+    baseline = client.post("/api/scenario-runs", json=QUICK)
+    ceasefire = client.post("/api/scenario-runs", json={**QUICK, "ceasefire_months": 6})
+    assert baseline.status_code == ceasefire.status_code == 200
+    base_body, cease_body = baseline.json(), ceasefire.json()
+    assert cease_body["adjustments"]["ceasefire_months"] == 6
+    assert "6 months" in cease_body["description"]
+    # No launches for six months while production goes on: more missiles in stock.
+    assert _final_stock(cease_body, "ballistic") > _final_stock(base_body, "ballistic")
+    names = [trace.get("name") for trace in cease_body["figures"]["stockpile"]["data"]]
+    assert any(name and name.startswith("scenario") for name in names)
+    assert any(name and name.startswith("baseline") for name in names)
+
+
+def test_extra_interceptors_delay_depletion(client: TestClient) -> None:
+    _require(client, "defense")
+    baseline = client.post("/api/scenario-runs", json=QUICK).json()
+    more = client.post(
+        "/api/scenario-runs",
+        json={**QUICK, "extra_interceptors_per_month": 40, "interceptor": "PAC-3 MSE"},
+    ).json()
+
+    def depleted_share(body: dict[str, Any]) -> float:
+        rows = {row["metric"]: row for row in body["defense_summary"]}
+        return float(rows["depleted_within_horizon"]["mean"])
+
+    assert depleted_share(more) <= depleted_share(baseline)
+    assert {"defense", "depletion"} <= set(more["figures"])
+
+
+def test_defense_depletion_distribution_sums_to_one(client: TestClient) -> None:
+    _require(client, "defense")
+    response = client.get("/api/defense", params=QUICK)
+    assert response.status_code == 200
+    body = response.json()
+    assert sum(row["probability"] for row in body["depletion"]) == pytest.approx(1.0)
+    assert {row["level"] for row in body["monthly"]} == {"interceptor", "threat"}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field", "needle"),
+    [
+        ({"paths": MAX_PATHS + 1}, 422, "paths", f"{MAX_PATHS:,}"),
+        ({"until": "2040-01"}, 422, "until", "2035-12"),
+        ({"until": "soon"}, 422, "until", "month"),
+        ({"ceasefire_months": -2}, 422, "ceasefire_months", "greater than or equal"),
+        ({"escalation_factor": 0}, 422, "escalation_factor", "greater than 0"),
+        ({"extra_interceptors_per_month": 5}, 422, "interceptor", "interceptor type"),
+        (
+            {"extra_interceptors_per_month": 5, "interceptor": "S-400"},
+            404,
+            "interceptor",
+            "PAC-3 MSE",
+        ),
+        ({"scenario": "no-such-scenario"}, 404, None, "ceasefire-6m"),
+        ({"unknown_knob": 1}, 422, "unknown_knob", "not permitted"),
+    ],
+)
+def test_bad_scenario_values_are_refused(
+    client: TestClient, body: dict[str, Any], status: int, field: str | None, needle: str
+) -> None:
+    _require(client, "scenarios")
+    _assert_refused(client.post("/api/scenario-runs", json=body), status, field, needle)
+
+
+def test_stockpile_paths_limit_is_named(client: TestClient) -> None:
+    _require(client, "stockpile")
+    response = client.get("/api/stockpile", params={"paths": 1_000_000})
+    _assert_refused(response, 422, "paths", f"{MAX_PATHS:,}")

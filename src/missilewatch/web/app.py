@@ -33,6 +33,7 @@ from missilewatch.web.schemas import (
     WEAPON_CLASSES,
     FigureQuery,
     LaunchFigureQuery,
+    StockpileQuery,
 )
 
 PACKAGE_DIR = Path(__file__).parent
@@ -175,6 +176,8 @@ def _meta(engines: Engines) -> dict[str, Any]:
     if engines.status.estimates:
         info["assumptions"] = estimates_routes.estimates_records(engines)
         info["interceptors"] = estimates_routes.interceptor_types(engines)
+    if engines.status.scenarios:
+        info["scenarios"] = model_routes.shipped_scenarios()
     return info
 
 
@@ -187,5 +190,10 @@ def _warm(app: FastAPI) -> None:
             ledger_routes.launches_payload(engines, LaunchFigureQuery(kind="missiles"))
             ledger_routes.launches_payload(engines, LaunchFigureQuery(kind="drones"))
             ledger_routes.intercept_rates_payload(engines, FigureQuery())
+        # The model views take seconds to compute; do it before anyone asks.
+        if engines.status.stockpile:
+            model_routes.baseline_stockpile_figure(engines, StockpileQuery())
+        if engines.status.defense:
+            model_routes.campaign(engines, until=DEFAULT_UNTIL, paths=DEFAULT_PATHS, seed=0)
     except Exception:  # warming is an optimisation; a failure shows up on real requests
         logger.exception("warming the dashboard cache failed")

@@ -11,6 +11,8 @@ by the modification times of the store and the estimates file.
 from __future__ import annotations
 
 import importlib
+import threading
+import warnings
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from missilewatch.errors import MissilewatchWarning
 from missilewatch.paths import default_db_path
 from missilewatch.web.cache import ResultCache
 
@@ -71,6 +74,22 @@ def detect_engines() -> EngineStatus:
     found["defense"] = found["defense"] and found["stockpile"]
     found["scenarios"] = found["scenarios"] and found["stockpile"] and found["estimates"]
     return EngineStatus(**found)
+
+
+# Model runs are CPU-bound NumPy work: one at a time keeps memory bounded on a small
+# machine, and it keeps ``warnings.catch_warnings`` (process-wide state) from being
+# entered by two threads at once.
+_MODEL_LOCK = threading.Lock()
+
+
+def run_model(compute: Callable[[], T]) -> tuple[T, tuple[str, ...]]:
+    """Run a model computation, returning its result and the MissilewatchWarnings it
+    raised (e.g. a stock clamped at zero), which the API and the page then show."""
+    with _MODEL_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissilewatchWarning)
+        value = compute()
+    messages = (str(w.message) for w in caught if issubclass(w.category, MissilewatchWarning))
+    return value, tuple(dict.fromkeys(messages))
 
 
 def _file_token(path: Path | None) -> tuple[str, float] | None:

@@ -6,6 +6,7 @@ Each router is mounted only when its engine is installed. Results are determinis
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pandas as pd
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 
 from missilewatch.model.adjustments import BASELINE, Adjustments
 from missilewatch.report import charts
-from missilewatch.web.engines import Engines
+from missilewatch.web.engines import Engines, run_model
 from missilewatch.web.estimates_routes import interceptor_types
 from missilewatch.web.figures import FigurePayload, chart_payload
 from missilewatch.web.ledger_routes import get_engines
@@ -66,25 +67,27 @@ def stockpile_frame(
     weapon_class: str | None = None,
     family: str | None = None,
     adjustments: Adjustments = BASELINE,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """``stockpile(...)`` for these inputs and the warnings it gave, cached."""
     module = engines.module("stockpile")
     key = (until, paths, seed, weapon_class, family, _adjustments_key(adjustments))
 
-    def compute() -> pd.DataFrame:
-        frame: pd.DataFrame = module.stockpile(
-            family=family,
-            weapon_class=weapon_class,
-            until=until,
-            paths=paths,
-            seed=seed,
-            estimates=engines.estimates_file,
-            db=engines.db,
-            adjustments=adjustments,
+    def compute() -> tuple[pd.DataFrame, tuple[str, ...]]:
+        return run_model(
+            lambda: module.stockpile(
+                family=family,
+                weapon_class=weapon_class,
+                until=until,
+                paths=paths,
+                seed=seed,
+                estimates=engines.estimates_file,
+                db=engines.db,
+                adjustments=adjustments,
+            )
         )
-        return frame
 
-    frame: pd.DataFrame = engines.call("stockpile", key, compute)
-    return frame
+    result: tuple[pd.DataFrame, tuple[str, ...]] = engines.call("stockpile", key, compute)
+    return result
 
 
 def stockpile_class(frame: pd.DataFrame, wanted: str | None) -> str | None:
@@ -99,12 +102,16 @@ def stockpile_class(frame: pd.DataFrame, wanted: str | None) -> str | None:
 
 def baseline_stockpile_figure(engines: Engines, query: StockpileQuery) -> FigurePayload:
     def compute() -> FigurePayload:
-        frame = stockpile_frame(engines, until=query.until, paths=query.paths, seed=query.seed)
+        frame, notes = stockpile_frame(
+            engines, until=query.until, paths=query.paths, seed=query.seed
+        )
         name = stockpile_class(frame, query.weapon_class)
         if name is None:
             return _no_model_figure(f"No stockpile model for class {query.weapon_class}")
-        subtitle = f"{query.paths:,} paths, seed {query.seed}"
-        return chart_payload(charts.stockpile_fan(frame, name, level="class"), subtitle)
+        subtitle = f"baseline, {query.paths:,} paths, seed {query.seed}"
+        payload = chart_payload(charts.stockpile_fan(frame, name, level="class"), subtitle)
+        payload["warnings"] = list(notes)
+        return payload
 
     key = tuple(query.model_dump(mode="json").items())
     payload: FigurePayload = engines.call("figure-stockpile", key, compute)
@@ -131,21 +138,24 @@ def stockpile(query: Annotated[StockpileQuery, Query()], engines: EnginesDep) ->
     """Percentiles of stock, production, launches per month, as ``missilewatch.stockpile``."""
 
     def compute() -> dict[str, Any]:
-        frame = stockpile_frame(engines, **query.model_dump())
+        frame, notes = stockpile_frame(engines, **query.model_dump())
         payload: dict[str, Any] = {
             "query": query.model_dump(mode="json"),
             "rows": frame_records(frame),
+            "warnings": list(notes),
         }
         module = engines.module("stockpile")
         if hasattr(module, "stockpile_summary"):
-            summary = module.stockpile_summary(
-                family=query.family,
-                weapon_class=query.weapon_class,
-                until=query.until,
-                paths=query.paths,
-                seed=query.seed,
-                estimates=engines.estimates_file,
-                db=engines.db,
+            summary, _ = run_model(
+                lambda: module.stockpile_summary(
+                    family=query.family,
+                    weapon_class=query.weapon_class,
+                    until=query.until,
+                    paths=query.paths,
+                    seed=query.seed,
+                    estimates=engines.estimates_file,
+                    db=engines.db,
+                )
             )
             payload["summary"] = frame_records(summary)
         return payload
@@ -165,6 +175,16 @@ def stockpile_figure(
 # ---- air-defense campaign ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CampaignTables:
+    """The tables of a ``CampaignResult`` and the warnings of its run."""
+
+    monthly: pd.DataFrame
+    depletion: pd.DataFrame
+    summary: pd.DataFrame
+    warnings: tuple[str, ...]
+
+
 def campaign(
     engines: Engines,
     *,
@@ -172,25 +192,30 @@ def campaign(
     paths: int,
     seed: int,
     adjustments: Adjustments = BASELINE,
-) -> Any:
+) -> CampaignTables:
     """``defense_campaign(...)`` for these inputs, cached."""
     module = engines.module("defense")
     key = (until, paths, seed, _adjustments_key(adjustments))
 
-    def compute() -> Any:
-        return module.defense_campaign(
-            until=until,
-            paths=paths,
-            seed=seed,
-            estimates=engines.estimates_file,
-            db=engines.db,
-            adjustments=adjustments,
+    def compute() -> CampaignTables:
+        result, notes = run_model(
+            lambda: module.defense_campaign(
+                until=until,
+                paths=paths,
+                seed=seed,
+                estimates=engines.estimates_file,
+                db=engines.db,
+                adjustments=adjustments,
+            )
         )
+        # Keep only the tables: the per-path arrays are large and no view reads them.
+        return CampaignTables(result.monthly, result.depletion, result.summary, notes)
 
-    return engines.call("campaign", key, compute)
+    tables: CampaignTables = engines.call("campaign", key, compute)
+    return tables
 
 
-def defense_figures(result: Any, subtitle: str) -> dict[str, FigurePayload]:
+def defense_figures(result: CampaignTables, subtitle: str) -> dict[str, FigurePayload]:
     return {
         "defense": chart_payload(charts.interceptor_stock(result.monthly), subtitle),
         "depletion": chart_payload(charts.depletion_distribution(result.depletion), subtitle),
@@ -212,6 +237,7 @@ def defense(query: Annotated[SimulationQuery, Query()], engines: EnginesDep) -> 
             "monthly": frame_records(result.monthly),
             "depletion": frame_records(result.depletion),
             "summary": frame_records(result.summary),
+            "warnings": list(result.warnings),
         }
 
     key = tuple(query.model_dump(mode="json").items())
@@ -223,7 +249,7 @@ def defense_figure(query: Annotated[SimulationQuery, Query()], engines: EnginesD
     def compute() -> dict[str, Any]:
         result = campaign(engines, **query.model_dump())
         subtitle = f"baseline, {query.paths:,} paths, seed {query.seed}"
-        return {"figures": defense_figures(result, subtitle)}
+        return {"figures": defense_figures(result, subtitle), "warnings": list(result.warnings)}
 
     key = tuple(query.model_dump(mode="json").items())
     return JSONResponse(engines.call("figure-defense", key, compute))
@@ -242,14 +268,17 @@ def raid(request: RaidRequest, engines: EnginesDep) -> JSONResponse:
     key = (tuple(sorted(request.raid.items())), request.paths, request.seed)
 
     def compute() -> dict[str, Any]:
-        result = module.raid(
-            request.raid,
-            paths=request.paths,
-            seed=request.seed,
-            estimates=engines.estimates_file,
-            db=engines.db,
+        result, notes = run_model(
+            lambda: module.raid(
+                request.raid,
+                paths=request.paths,
+                seed=request.seed,
+                estimates=engines.estimates_file,
+                db=engines.db,
+            )
         )
         return {
+            "warnings": list(notes),
             "request": request.model_dump(mode="json"),
             "leakers": frame_records(result.leakers),
             "interceptors": frame_records(result.interceptors),
@@ -278,7 +307,7 @@ def scenario_adjustments(engines: Engines, request: ScenarioRequest) -> tuple[Ad
     start = engines.call("forecast-start", (), lambda: forecast_start(engines.db))
     if request.scenario is not None:
         scenario = load_scenario(request.scenario)
-        return scenario.adjustments(start), scenario.spec.description
+        return scenario.adjustments(start), scenario.spec.description.rstrip(".")
     raw: dict[str, Any] = {"name": "dashboard", "description": "Scenario from the dashboard form."}
     changes: list[str] = []
     if request.ceasefire_months > 0:
@@ -325,16 +354,19 @@ def scenario_adjustments(engines: Engines, request: ScenarioRequest) -> tuple[Ad
     return spec.freeze(start, source="scenario form"), description
 
 
+def shipped_scenarios() -> list[dict[str, str]]:
+    from missilewatch.scenarios import load_scenario, shipped_names
+
+    return [
+        {"name": name, "description": load_scenario(name).spec.description}
+        for name in shipped_names()
+    ]
+
+
 @scenario_router.get("/scenarios", summary="Shipped scenarios")
 def scenarios() -> JSONResponse:
     """Names and descriptions of the shipped scenarios, usable as ``scenario`` in a run."""
-    from missilewatch.scenarios import load_scenario, shipped_names
-
-    rows = []
-    for name in shipped_names():
-        spec = load_scenario(name).spec
-        rows.append({"name": name, "description": spec.description})
-    return JSONResponse({"scenarios": rows})
+    return JSONResponse({"scenarios": shipped_scenarios()})
 
 
 @scenario_router.post("/scenario-runs", summary="Run a scenario and return its charts")
@@ -346,8 +378,8 @@ def scenario_run(request: ScenarioRequest, engines: EnginesDep) -> JSONResponse:
     until, paths, seed = request.until, request.paths, request.seed
 
     def compute() -> dict[str, Any]:
-        baseline = stockpile_frame(engines, until=until, paths=paths, seed=seed)
-        changed = stockpile_frame(
+        baseline, _ = stockpile_frame(engines, until=until, paths=paths, seed=seed)
+        changed, notes = stockpile_frame(
             engines, until=until, paths=paths, seed=seed, adjustments=adjustments
         )
         name = stockpile_class(changed, request.weapon_class) or DEFAULT_STOCKPILE_CLASS
@@ -357,6 +389,7 @@ def scenario_run(request: ScenarioRequest, engines: EnginesDep) -> JSONResponse:
         )
         figures = {"stockpile": chart_payload(comparison, subtitle)}
         result: dict[str, Any] = {
+            "warnings": list(notes),
             "inputs": request.model_dump(mode="json"),
             "description": f"Scenario: {description}.",
             "adjustments": _adjustments_dict(adjustments),
@@ -369,6 +402,7 @@ def scenario_run(request: ScenarioRequest, engines: EnginesDep) -> JSONResponse:
             )
             figures.update(defense_figures(outcome, subtitle))
             result["defense_summary"] = frame_records(outcome.summary)
+            result["warnings"] = list(dict.fromkeys([*notes, *outcome.warnings]))
         result["figures"] = figures
         return result
 

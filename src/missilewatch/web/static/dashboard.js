@@ -83,6 +83,24 @@ async function refreshFilteredCharts(form) {
 
 // ---- model charts and the scenario form ----------------------------------------------
 
+function showNotes(messages) {
+  const list = document.getElementById("model-notes");
+  if (!list) return;
+  list.replaceChildren(
+    ...Array.from(new Set(messages || []), (message) => {
+      const item = document.createElement("li");
+      item.textContent = message;
+      return item;
+    })
+  );
+}
+
+function payloadNotes(payload) {
+  const notes = [...(payload.warnings || [])];
+  for (const figure of Object.values(payload.figures || {})) notes.push(...((figure && figure.warnings) || []));
+  return notes;
+}
+
 function drawModelFigures(figures) {
   for (const [name, figure] of Object.entries(figures || {})) {
     const div = document.getElementById(`chart-${name}`);
@@ -105,6 +123,12 @@ function scenarioBody(form) {
   if (filters && filters.elements.weapon_class.value) {
     body.weapon_class = filters.elements.weapon_class.value;
   }
+  if (body.scenario) {
+    // A shipped scenario brings its own changes; only the run settings still apply.
+    for (const name of Object.keys(body)) {
+      if (!["scenario", "until", "paths", "seed", "weapon_class"].includes(name)) delete body[name];
+    }
+  }
   return body;
 }
 
@@ -123,6 +147,7 @@ async function runScenario(form) {
       body: JSON.stringify(scenarioBody(form)),
     });
     drawModelFigures(result.figures);
+    showNotes(payloadNotes(result));
     status.textContent = result.description || "Done.";
   } catch (error) {
     status.textContent = "";
@@ -134,28 +159,39 @@ async function runScenario(form) {
   }
 }
 
-async function loadBaselineModelCharts() {
+async function loadBaselineModelCharts(weaponClass, onlyStockpile) {
   const wanted = [];
-  if (document.getElementById("chart-stockpile")) wanted.push(["stockpile", "/api/figures/stockpile"]);
-  if (document.getElementById("chart-defense")) wanted.push(["defense", "/api/figures/defense"]);
+  const classQuery = weaponClass ? `?weapon_class=${encodeURIComponent(weaponClass)}` : "";
+  if (document.getElementById("chart-stockpile")) {
+    wanted.push(["stockpile", `/api/figures/stockpile${classQuery}`]);
+  }
+  if (document.getElementById("chart-defense") && !onlyStockpile) {
+    wanted.push(["defense", "/api/figures/defense"]);
+  }
+  const notes = [];
   await Promise.all(
     wanted.map(async ([name, url]) => {
       try {
         const payload = await fetchJSON(url);
         drawModelFigures(payload.figures || { [name]: payload });
+        notes.push(...payloadNotes(payload));
       } catch (error) {
         const div = document.getElementById(`chart-${name}`);
         if (div) div.textContent = `Could not compute this chart: ${error.message}`;
       }
     })
   );
+  showNotes(notes);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   const filters = document.getElementById("filters");
   if (filters) {
     filters.addEventListener("change", (event) => {
-      if (event.target.name === "weapon_class") restrictFamilies(filters);
+      if (event.target.name === "weapon_class") {
+        restrictFamilies(filters);
+        loadBaselineModelCharts(filters.elements.weapon_class.value, true);
+      }
       refreshFilteredCharts(filters);
     });
     filters.addEventListener("reset", () => {
@@ -174,5 +210,5 @@ document.addEventListener("DOMContentLoaded", () => {
       runScenario(scenario);
     });
   }
-  loadBaselineModelCharts();
+  loadBaselineModelCharts(filters ? filters.elements.weapon_class.value : "", false);
 });
