@@ -11,7 +11,7 @@ def small_defense(
     patriot_channels: float = 16,
     ballistic_share: float = 0.3,
 ) -> Defense:
-    """Two counted types and one untracked layer; four threat families."""
+    """Two counted types and one untracked layer; six threat families."""
     patriot = InterceptorType(
         "PAC-3 MSE",
         {
@@ -42,6 +42,9 @@ def small_defense(
         "Kinzhal": ThreatExposure("Kinzhal", "aeroballistic", 0.4, 0.8),
         "Kh-101/Kh-555": ThreatExposure("Kh-101/Kh-555", "cruise", 0.9, 5.0),
         "Shahed/Geran": ThreatExposure("Shahed/Geran", "attack-uav", 0.85, 4.0),
+        # Second families in the ballistic and cruise classes share those layers.
+        "KN-23": ThreatExposure("KN-23", "ballistic", 0.5, 3.0),
+        "Kalibr": ThreatExposure("Kalibr", "cruise", 0.8, 5.0),
     }
     return Defense(
         {"PAC-3 MSE": patriot, "IRIS-T SLM": iris, "other means": other},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -188,3 +189,37 @@ def test_defense_command_rejects_unknown_extra_interceptor() -> None:
     )
     assert code == 2
     assert "unknown interceptor 'THAAD'" in err and "PAC-3 MSE" in err
+
+
+def test_direct_delivery_rate_replaces_output_times_share(tmp_path: Path) -> None:
+    from missilewatch import estimates, ledger
+    from missilewatch.api import defense as api
+    from missilewatch.defense import calibration
+    from missilewatch.errors import ParameterError
+
+    user = tmp_path / "deliveries.toml"
+    user.write_text(
+        """
+[[estimate]]
+id = "my-pac-3-deliveries"
+quantity = "interceptor_deliveries"
+subject = "PAC-3 MSE"
+value = 24
+unit = "interceptors/month"
+as_of = "2026-01-01"
+assumption = true
+""",
+        encoding="utf-8",
+    )
+    setup, _ = api.load_setup(user)
+    patriot = setup.defense.interceptors["PAC-3 MSE"]
+    assert patriot.deliveries_per_month.central == 24
+    assert "my-pac-3-deliveries" in setup.record_ids["PAC-3 MSE"]
+    attacks = calibration.per_attack(ledger.attacks(allocated=True), by="family")
+    shipped = api.build_defense(estimates.load(), attacks, as_of=date(2026, 4, 1))
+    assert shipped.defense.interceptors["PAC-3 MSE"].deliveries_per_month.central < 24
+
+    counted = tmp_path / "count.toml"
+    counted.write_text(user.read_text().replace("interceptors/month", "interceptors"))
+    with pytest.raises(ParameterError, match="must be a rate"):
+        api.load_setup(counted)

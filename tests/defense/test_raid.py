@@ -21,10 +21,10 @@ from missilewatch.defense import (
 )
 from missilewatch.errors import InputError, ParameterError, UnknownNameError
 
-FAMILIES = ("Iskander-M", "Kinzhal", "Kh-101/Kh-555", "Shahed/Geran")
+FAMILIES = ("Iskander-M", "KN-23", "Kinzhal", "Kh-101/Kh-555", "Kalibr", "Shahed/Geran")
 
 raids = st.dictionaries(
-    st.sampled_from(FAMILIES), st.integers(0, 300), min_size=1, max_size=4
+    st.sampled_from(FAMILIES), st.integers(0, 300), min_size=1, max_size=6
 ).filter(lambda raid: sum(raid.values()) > 0)
 
 
@@ -91,7 +91,14 @@ def small_defense_all_engaged(defense: Defense) -> Defense:
 
 def test_vectorized_raid_agrees_with_plain_python_model() -> None:
     defense = small_defense(patriot_stock=Spread(10, 20, 40), patriot_channels=10)
-    raid = {"Iskander-M": 30, "Kinzhal": 8, "Kh-101/Kh-555": 40, "Shahed/Geran": 60}
+    raid = {
+        "Iskander-M": 30,
+        "KN-23": 6,
+        "Kinzhal": 8,
+        "Kh-101/Kh-555": 40,
+        "Kalibr": 12,
+        "Shahed/Geran": 60,
+    }
     fast = simulate_raid(raid, defense, paths=40_000, seed=11)
     slow = simulate_raid_reference(raid, defense, paths=4_000, seed=11)
     for family in raid:

@@ -289,9 +289,13 @@ def _tracked_type(
     used = [stock, units, per_unit]
     direct = _pick(estimates, "interceptor_deliveries", name, as_of)
     curve: tuple[tuple[date, ...], tuple[float, ...]] = ((), ())
-    if direct is not None and direct.unit.endswith(
-        ("/month", "/year", "/week", "/day", "/quarter")
-    ):
+    if direct is not None:
+        if "/" not in direct.unit:
+            raise ParameterError(
+                f"estimates: record {direct.id!r}: field 'unit': interceptor_deliveries "
+                f"for {name!r} must be a rate (e.g. interceptors/month), got {direct.unit!r}"
+            )
+        # A direct delivery rate replaces manufacturer output x share for Ukraine.
         deliveries = Spread(*direct.per_month())
         used.append(direct)
     else:
