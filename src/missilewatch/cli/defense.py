@@ -92,6 +92,43 @@ def _progress(enabled: bool | None, label: str) -> Iterator[Callable[[int, int],
         yield update
 
 
+#: Columns shown in an on-screen table (files get every column).
+SCREEN_COLUMNS: dict[str, list[str]] = {
+    "leakers": ["threat", "launched", "engaged_mean", "mean", "p5", "p50", "p95", "leak_share"],
+    "interceptors": ["interceptor", "stock_mean", "mean", "p5", "p50", "p95", "p_stock_short"],
+    "saturation": [
+        "scale",
+        "missiles",
+        "leakers_mean",
+        "leakers_p5",
+        "leakers_p95",
+        "leak_share",
+        "ballistic_leak_share",
+    ],
+    "intercepts": [
+        "family",
+        "weapon_class_group",
+        "period",
+        "attacks",
+        "launched",
+        "destroyed",
+        "intercept_rate",
+        "p5",
+        "p95",
+        "zero_share_observed",
+        "zero_share_fitted",
+    ],
+}
+
+
+def _for_screen(
+    frame: pd.DataFrame, name: str, fmt: OutputFormat, output: Path | None
+) -> pd.DataFrame:
+    if fmt is not OutputFormat.table or output is not None or name not in SCREEN_COLUMNS:
+        return frame
+    return frame[[column for column in SCREEN_COLUMNS[name] if column in frame.columns]]
+
+
 def _emit_tables(
     tables: dict[str, pd.DataFrame],
     chosen: str,
@@ -103,11 +140,13 @@ def _emit_tables(
 ) -> None:
     if chosen == "all" and fmt is OutputFormat.table and output is None:
         for name, frame in tables.items():
-            emit_frame(frame, fmt, None, title=name, caption=caption)
+            emit_frame(_for_screen(frame, name, fmt, None), fmt, None, title=name)
+        err_console.print(caption, highlight=False)
         return
     if chosen == "all":
         chosen = default
-    emit_frame(tables[chosen], fmt, output, title=chosen, caption=caption)
+    frame = _for_screen(tables[chosen], chosen, fmt, output)
+    emit_frame(frame, fmt, output, title=chosen, caption=caption)
 
 
 def raid_command(
@@ -243,6 +282,7 @@ def intercepts_command(
         return
     table = api.intercept_calibration(db, families=family, period=period.value, by=by.value)
     table = table.assign(period_start=table["period_start"].dt.strftime("%Y-%m-%d"))
+    table = _for_screen(table, "intercepts", fmt, output)
     emit_frame(table, fmt, output, title="Intercept rates", caption=CREDIT)
 
 
