@@ -85,6 +85,9 @@ def test_provenance_names_release_and_dates(built: tuple[ReportResult, str]) -> 
     assert "Massive Missile Attacks on Ukraine" in section
     assert "2022-09-28" in section
     assert "2026-04-05" in section
+    from missilewatch.ledger.snapshot import load_snapshot
+
+    assert load_snapshot()[1].file_hash in section
 
 
 def test_images_are_written_as_png_and_svg(built: tuple[ReportResult, str]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import jinja2
 import pandas as pd
 
 from missilewatch import __version__
+from missilewatch.errors import MissilewatchWarning
 from missilewatch.report import charts, findings
 from missilewatch.report.charts import Chart
 
@@ -42,6 +44,7 @@ class ReportResult:
     run_ids: list[int] = field(default_factory=list)
     findings: list[findings.Finding] = field(default_factory=list)
     missing_sections: list[str] = field(default_factory=list)
+    model_notes: list[str] = field(default_factory=list)
 
 
 def build_report(
@@ -89,15 +92,28 @@ def build_report(
 
         runs: list[scenario_runs.ScenarioRun] = []
         if scenario_runs.stockpile_available():
-            runs = scenario_runs.run_scenarios(
-                wanted,
-                paths=paths,
-                seed=seed,
-                until=until,
-                db=db,
-                estimates=estimates,
-                progress=progress,
-            )
+            # The engines warn about reported clamps (e.g. a stock that estimates cannot
+            # explain); the report shows them as model notes instead of losing them.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", MissilewatchWarning)
+                runs = scenario_runs.run_scenarios(
+                    wanted,
+                    paths=paths,
+                    seed=seed,
+                    until=until,
+                    db=db,
+                    estimates=estimates,
+                    progress=progress,
+                )
+            for warning in caught:
+                if issubclass(warning.category, MissilewatchWarning):
+                    note = str(warning.message)
+                    if note not in result.model_notes:
+                        result.model_notes.append(note)
+                else:
+                    warnings.warn_explicit(
+                        warning.message, warning.category, warning.filename, warning.lineno
+                    )
             result.run_ids = [run.run_id for run in runs if run.run_id is not None]
         else:
             result.missing_sections.append(
@@ -212,6 +228,7 @@ def _render(
         plotly_js=get_plotlyjs(),
         findings=result.findings,
         missing_sections=result.missing_sections,
+        model_notes=result.model_notes,
         launch_charts=[_html(chart) for chart in launch_charts],
         intercept_charts=[_html(chart) for chart in intercept_charts],
         stockpile_charts=[_html(chart) for chart in stockpile_charts],

@@ -75,11 +75,17 @@ def estimates_fingerprint(estimates: Path | None = None) -> str:
 
 
 def forecast_start(db: Path | None = None) -> pd.Period:
-    """The first forecast month: the month after the last month in the ledger."""
-    from missilewatch import ledger
+    """The first forecast month: the month after the last complete month in the ledger.
 
-    months = ledger.monthly_launches(db, by="weapon_class")["month"]
-    return pd.Period(months.max(), freq="M") + 1
+    The last month of a release is usually partial (reports up to a day in it), so it
+    is forecast rather than taken as observed; the stock-flow engine uses the same rule.
+    """
+    last = data_provenance(db)["data_last_date"]
+    if last is None:
+        raise MissilewatchError("run: the ledger holds no reports to start a forecast from")
+    last_day = pd.Timestamp(str(last))
+    month = pd.Period(last_day, freq="M")
+    return month + 1 if last_day.is_month_end else month
 
 
 def data_provenance(db: Path | None = None) -> dict[str, object]:
@@ -92,11 +98,17 @@ def data_provenance(db: Path | None = None) -> dict[str, object]:
         "data_first_date": None,
         "data_last_date": None,
     }
-    provenance = getattr(ledger, "provenance", None)
-    if callable(provenance):
-        details = provenance(db)
-        info["data_release"] = details.get("release")
-        info["data_file_sha256"] = details.get("file_hash")
+    from missilewatch.ledger.releases import store_summary
+    from missilewatch.ledger.snapshot import load_snapshot
+
+    kind, release, _reports = store_summary(db)
+    info["data_release"] = f"{release} ({kind})"
+    if kind == "snapshot":
+        info["data_file_sha256"] = load_snapshot()[1].file_hash
+    else:
+        ingests = ledger.releases(db)
+        if not ingests.empty:
+            info["data_file_sha256"] = str(ingests["file_hash"].iloc[-1])
     frame = ledger.attacks(db, allocated=False)
     if not frame.empty:
         # Reports are named by the end of their attack window (overnight attacks end
@@ -266,6 +278,7 @@ def _run_engines(
     stock_flow = importlib.import_module("missilewatch.api.stockpile")
 
     common = {
+        "start": inputs.forecast_start,
         "until": inputs.until,
         "paths": inputs.paths,
         "seed": inputs.seed,
@@ -276,7 +289,8 @@ def _run_engines(
     results["stockpile"] = stock_flow.stockpile(**common)
     summary = getattr(stock_flow, "stockpile_summary", None)
     if callable(summary):
-        results["summary"] = summary(**common)
+        # The summary always uses the engine's default forecast start (the same rule).
+        results["summary"] = summary(**{k: v for k, v in common.items() if k != "start"})
     if defense_available():
         defense = importlib.import_module("missilewatch.api.defense")
         campaign = defense.defense_campaign(**common)
