@@ -78,3 +78,44 @@ def test_bad_filter_shows_the_error_in_the_page(page: Any, artifacts: Path) -> N
     message.wait_for(state="visible", timeout=20_000)
     assert "after end" in message.inner_text()
     page.screenshot(path=str(artifacts / "dashboard-filter-error.png"))
+
+
+STOCKPILE_MEDIANS = """() => document.getElementById("chart-stockpile").data
+    .filter((trace) => (trace.name || "").includes("median"))
+    .map((trace) => ({name: trace.name, y: Array.from(trace.y)}))"""
+
+
+def _require_scenarios(page: Any) -> None:
+    if page.locator("#scenario-form").count() == 0:
+        pytest.skip("the stock-flow engine is not installed, so there is no scenario form")
+
+
+def test_scenario_form_redraws_the_stockpile_chart(page: Any, artifacts: Path) -> None:
+    _require_scenarios(page)
+    wait_for_redraw(page, "chart-stockpile", 0)
+    baseline = page.evaluate(STOCKPILE_MEDIANS)
+    assert [trace["name"] for trace in baseline] == ["median"]
+
+    revision = page.evaluate(REVISION, "chart-stockpile")
+    page.fill("#scenario-form input[name=ceasefire_months]", "6")
+    page.fill("#scenario-form input[name=paths]", "500")
+    page.click("#scenario-run")
+    wait_for_redraw(page, "chart-stockpile", revision)
+    compared = {trace["name"]: trace["y"] for trace in page.evaluate(STOCKPILE_MEDIANS)}
+    assert set(compared) == {"baseline median", "scenario median"}
+    # Six months without launches leave more missiles in stock at the end of the forecast.
+    assert compared["scenario median"][-1] > compared["baseline median"][-1]
+    assert "6 months" in page.locator("#scenario-status").inner_text()
+    assert page.locator("#scenario-error").is_hidden()
+    page.locator("#stockpile").screenshot(path=str(artifacts / "dashboard-scenario.png"))
+
+
+def test_scenario_form_shows_a_bad_value(page: Any, artifacts: Path) -> None:
+    _require_scenarios(page)
+    page.fill("#scenario-form input[name=paths]", "5000000")
+    page.click("#scenario-run")
+    message = page.locator("#scenario-error")
+    message.wait_for(state="visible", timeout=20_000)
+    assert "200,000" in message.inner_text()
+    assert page.get_attribute("#scenario-form input[name=paths]", "aria-invalid") == "true"
+    page.locator("#scenario").screenshot(path=str(artifacts / "dashboard-scenario-error.png"))
