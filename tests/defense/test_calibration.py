@@ -116,3 +116,17 @@ def test_unknown_family_lists_the_known_ones(snapshot_db: Path) -> None:
         api.intercept_calibration(snapshot_db, families=["Iskandr"])
     with pytest.raises(ParameterError, match="period"):
         api.intercept_calibration(snapshot_db, period="fortnight")
+
+
+def test_by_class_pools_the_families_of_a_report(snapshot_db: Path) -> None:
+    by_class = api.intercept_calibration(snapshot_db, by="class", period="year")
+    by_family = api.intercept_calibration(snapshot_db, period="year")
+    assert "family" not in by_class.columns
+    ballistic = by_class[(by_class["weapon_class"] == "ballistic") & (by_class["period"] == "all")]
+    families = by_family[
+        (by_family["weapon_class"] == "ballistic") & (by_family["period"] == "all")
+    ]
+    assert ballistic["launched"].iloc[0] == families["launched"].sum()
+    assert ballistic["destroyed"].iloc[0] == families["destroyed"].sum()
+    # Reports naming Iskander-M/KN-23 count once for the class, once per family otherwise.
+    assert ballistic["attacks"].iloc[0] < families["attacks"].sum()

@@ -96,7 +96,10 @@ def intercept_calibration(
             )
         attacks = attacks[attacks["group"].isin(list(families))]
     table = calibration.rate_table(attacks, period=period)
-    return table.rename(columns={"group": "family" if by == "family" else "weapon_class_group"})
+    if by == "family":
+        return table.rename(columns={"group": "family"})
+    # By class the group is the class itself.
+    return table.drop(columns=["group"])
 
 
 def attack_outcomes(

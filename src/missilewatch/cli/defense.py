@@ -107,7 +107,7 @@ SCREEN_COLUMNS: dict[str, list[str]] = {
     ],
     "intercepts": [
         "family",
-        "weapon_class_group",
+        "weapon_class",
         "period",
         "attacks",
         "launched",
