@@ -62,7 +62,9 @@ class Adjustments:
             return 1.0
         if self.production_ramp_months <= 0:
             return self.production_factor
-        progress = min(1.0, (month - self.production_change_start + 1) / self.production_ramp_months)
+        progress = min(
+            1.0, (month - self.production_change_start + 1) / self.production_ramp_months
+        )
         return 1.0 + (self.production_factor - 1.0) * progress
 
     def applies_to(self, family: str, weapon_class: str) -> bool:

@@ -1,11 +1,20 @@
 """Conditioning paths on dated evidence by importance weighting.
 
-Each path gets a log-weight: the sum over constraints of the log-likelihood of the
-path's value at the constraint's month (a published stock estimate, or the summed
-production rate of several families for an aggregate production figure), read as a
-90% interval (split normal, see :func:`split_normal_loglik`), minus a penalty for
-history shortfall (missiles the ledger says were launched but the path could not have
-held): each ``shortfall_scale`` missiles of shortfall cost a factor e.
+Each path gets a log-weight per family: the sum over that family's constraints of the
+log-likelihood of the path's value at the constraint's month (a published stock
+estimate, or a production rate), read as a 90% interval (split normal, see
+:func:`split_normal_loglik`), minus a penalty for history shortfall (missiles the ledger
+says were launched but the path could not have held): each ``shortfall_scale``
+missiles of shortfall cost a factor e.
+
+Families are independent before conditioning. A figure about several families (an
+aggregate production rate, a class stock) is split by :func:`split_constraint` into
+one constraint per family, in proportion to the families' prior central values, each
+share keeping the aggregate's relative uncertainty. This keeps the weights
+factorised by family, so each family is resampled with its own weights and the
+effective sample size does not collapse as constraints accumulate; the price is that
+the trade-off between families inside an aggregate (one high, another low) is not
+used, which leaves the bands wider than a joint conditioning would.
 
 Percentiles are taken over the weighted paths (through a weighted resample); the
 effective sample size (sum w)^2 / sum w^2 says how many equally weighted paths the
@@ -14,6 +23,7 @@ result is worth.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -57,22 +67,48 @@ def constraint_values(
     return np.asarray(production[:, month, index].sum(axis=1), dtype=np.float64)
 
 
+def split_constraint(constraint: Constraint, prior_centrals: Sequence[float]) -> list[Constraint]:
+    """One constraint per family, shares in proportion to ``prior_centrals`` (per member)."""
+    members = constraint.families
+    if len(members) == 1:
+        return [constraint]
+    centrals = np.maximum(np.asarray(prior_centrals, dtype=np.float64), 0.0)
+    shares = (
+        centrals / centrals.sum() if centrals.sum() > 0 else np.full(len(members), 1 / len(members))
+    )
+    figure = constraint.figure
+    return [
+        Constraint(
+            id=f"{constraint.id}#{family}",
+            quantity=constraint.quantity,
+            families=(family,),
+            month=constraint.month,
+            figure=Range(figure.low * share, figure.central * share, figure.high * share),
+        )
+        for family, share in zip(members, shares, strict=True)
+    ]
+
+
 def log_weights(
     stock: FloatArray,
     production: FloatArray,
     shortfall: FloatArray,
     params: StockFlowParams,
 ) -> FloatArray:
-    """Log importance weight per path (unnormalised)."""
-    paths = stock.shape[0]
-    total = np.zeros(paths)
+    """Log importance weight per path and family (paths, families), unnormalised.
+
+    Constraints about several families count for the first of them only; split them
+    first with :func:`split_constraint` to condition each family.
+    """
+    paths, families = stock.shape[0], stock.shape[2]
+    total = np.zeros((paths, families))
     for constraint in params.constraints:
         values = constraint_values(stock, production, constraint)
-        total += split_normal_loglik(values, constraint.figure)
+        total[:, constraint.families[0]] += split_normal_loglik(values, constraint.figure)
     if params.shortfall_scale is not None:
         history = params.history_months
         missing = shortfall[:, :history, :].sum(axis=1)  # (paths, families)
-        total -= (missing / params.shortfall_scale[None, :]).sum(axis=1)
+        total -= missing / params.shortfall_scale[None, :]
     return total
 
 

@@ -21,7 +21,7 @@ resample held in a fixed-size reservoir (see :func:`run`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,7 +34,7 @@ from missilewatch.model.sampling import (
     interpolation_weights,
     triangular_quantile,
 )
-from missilewatch.model.strikes import StrikePool, sample_strikes
+from missilewatch.model.strikes import StrikePool, fill_launches_family_major
 
 FloatArray = NDArray[np.float64]
 
@@ -184,85 +184,147 @@ class Paths:
     imports: FloatArray
     other_losses: FloatArray
     launches: FloatArray
-    planned_launches: FloatArray
+    unmet: FloatArray
     shortfall: FloatArray
     log_weight: FloatArray
 
     @property
-    def unmet(self) -> FloatArray:
-        return np.asarray(self.planned_launches - self.launches, dtype=np.float64)
+    def planned_launches(self) -> FloatArray:
+        """Launches the strike process asked for (history: the ledger's)."""
+        return np.asarray(self.launches + self.unmet, dtype=np.float64)
 
 
-def _rates(schedule: Schedule, rng: np.random.Generator, paths: int, months: int) -> FloatArray:
+class Workspace:
+    """Buffers for one chunk of paths, reused from chunk to chunk.
+
+    Fresh large arrays cost a page fault per 4 KiB on first write, which on small
+    machines takes longer than the arithmetic; a run therefore allocates these once.
+    Layout is family-major (families, months, paths): each month step then works on
+    (families, paths) slices with contiguous rows.
+    """
+
+    def __init__(self, families: int, months: int, forecast_months: int, paths: int) -> None:
+        self.paths = paths
+        shape = (families, months, paths)
+        self.stock = np.zeros((families, months + 1, paths))
+        self.production = np.zeros(shape)
+        self.imports = np.zeros(shape)
+        self.loss_rate = np.zeros(shape)
+        self.losses = np.zeros(shape)
+        self.launches = np.zeros(shape)
+        self.unmet = np.zeros(shape)
+        self.shortfall = np.zeros(shape)
+        self.available = np.zeros((families, paths))
+        self.scratch = np.zeros((months, paths))
+        self.future = np.zeros((families, forecast_months, paths))
+        self.uniform = np.zeros((families, forecast_months, paths))
+        self.picks = np.zeros((families, forecast_months, paths), dtype=np.int64)
+
+    def fits(self, params: StockFlowParams, paths: int) -> bool:
+        return self.production.shape == (len(params.families), params.months, paths) and (
+            self.future.shape[1] == params.forecast_months
+        )
+
+
+def _fill_rates(
+    out: FloatArray,
+    scratch: FloatArray,
+    schedule: Schedule,
+    rng: np.random.Generator,
+    paths: int,
+    factor: FloatArray | None,
+) -> None:
+    """Monthly rates into ``out`` (families, months, paths).
+
+    rate[t, p] = sum over anchors a of weight[t, a] * value[p, a], built from outer
+    products (a handful of anchors; a BLAS call here gains nothing and its threads
+    compete with the run's own).
+    """
     values = schedule.sample(rng, paths)  # (P, F, A)
-    weights = schedule.weights(months)  # (T, F, A)
-    return np.einsum("pfa,tfa->ptf", values, weights, optimize=True)
+    weights = schedule.weights(out.shape[1])  # (T, F, A)
+    if factor is not None:
+        weights = weights * factor[:, :, None]
+    for f in range(schedule.families):
+        used = [a for a in range(int(schedule.counts[f])) if np.any(weights[:, f, a])]
+        if not used:
+            out[f] = 0.0
+            continue
+        np.multiply.outer(weights[:, f, used[0]], values[:, f, used[0]], out=out[f])
+        for a in used[1:]:
+            np.multiply.outer(weights[:, f, a], values[:, f, a], out=scratch)
+            out[f] += scratch
 
 
-def simulate_paths(params: StockFlowParams, rng: np.random.Generator, paths: int) -> Paths:
-    """Simulate ``paths`` paths; pure function of the parameters and the generator."""
+def simulate_paths(
+    params: StockFlowParams,
+    rng: np.random.Generator,
+    paths: int,
+    workspace: Workspace | None = None,
+) -> Paths:
+    """Simulate ``paths`` paths; pure function of the parameters and the generator.
+
+    The returned arrays are path-major views into ``workspace`` (allocated if not
+    given): they stay valid until the workspace is used again.
+    """
     params.check()
     families = len(params.families)
     months = params.months
     history = params.history_months
-    low = np.array([r.low for r in params.initial_stock])
-    central = np.array([r.central for r in params.initial_stock])
-    high = np.array([r.high for r in params.initial_stock])
-    initial = triangular_quantile(rng.random((paths, families)), low, central, high)
-    production = _rates(params.production, rng, paths, months)
-    imports = _rates(params.imports, rng, paths, months)
-    loss_rate = _rates(params.other_losses, rng, paths, months)
-    if params.production_factor is not None:
-        production *= params.production_factor[None]
-    if params.imports_factor is not None:
-        imports *= params.imports_factor[None]
-    planned = np.empty((paths, months, families))
-    planned[:, :history, :] = params.observed_launches[None]
+    if workspace is None or not workspace.fits(params, paths):
+        workspace = Workspace(families, months, params.forecast_months, paths)
+    ws = workspace
+    low = np.array([r.low for r in params.initial_stock])[:, None]
+    central = np.array([r.central for r in params.initial_stock])[:, None]
+    high = np.array([r.high for r in params.initial_stock])[:, None]
+    ws.stock[:, 0, :] = triangular_quantile(rng.random((families, paths)), low, central, high)
+    _fill_rates(ws.production, ws.scratch, params.production, rng, paths, params.production_factor)
+    _fill_rates(ws.imports, ws.scratch, params.imports, rng, paths, params.imports_factor)
+    _fill_rates(ws.loss_rate, ws.scratch, params.other_losses, rng, paths, None)
     if params.forecast_months > 0:
         assert params.pool is not None and params.regimes is not None
-        _, future = sample_strikes(rng, params.pool, params.regimes, paths)
-        planned[:, history:, :] = future
-    stock = np.empty((paths, months + 1, families))
-    launches = np.empty_like(planned)
-    losses = np.empty_like(planned)
-    shortfall = np.zeros_like(planned)
-    stock[:, 0, :] = initial
+        fill_launches_family_major(
+            rng, params.pool, params.regimes, ws.future, ws.uniform, ws.picks
+        )
+    observed = params.observed_launches
+    available = ws.available
+    ws.shortfall[:, history:, :] = 0.0
+    ws.unmet[:, :history, :] = 0.0
     for t in range(months):
-        available = stock[:, t, :] + production[:, t, :] + imports[:, t, :]
-        lost = np.minimum(loss_rate[:, t, :], available)
-        available = available - lost
-        losses[:, t, :] = lost
+        np.add(ws.stock[:, t, :], ws.production[:, t, :], out=available)
+        available += ws.imports[:, t, :]
+        lost = np.minimum(ws.loss_rate[:, t, :], available, out=ws.losses[:, t, :])
+        available -= lost
         if t < history:
-            fired = planned[:, t, :]
-            remaining = available - fired
-            missing = np.maximum(-remaining, 0.0)
-            shortfall[:, t, :] = missing
-            stock[:, t + 1, :] = remaining + missing
+            fired = observed[t][:, None]
+            ws.launches[:, t, :] = fired
+            available -= fired
+            missing = np.maximum(available, 0.0, out=ws.shortfall[:, t, :])
+            np.subtract(missing, available, out=missing)  # max(-available, 0)
+            np.add(available, missing, out=ws.stock[:, t + 1, :])
         else:
-            fired = np.minimum(planned[:, t, :], np.floor(available + 1e-9))
-            stock[:, t + 1, :] = available - fired
-        launches[:, t, :] = fired
+            planned = ws.future[:, t - history, :]
+            fired = ws.launches[:, t, :]
+            np.add(available, 1e-9, out=fired)
+            np.floor(fired, out=fired)
+            np.minimum(planned, fired, out=fired)
+            np.subtract(planned, fired, out=ws.unmet[:, t, :])
+            np.subtract(available, fired, out=ws.stock[:, t + 1, :])
+
+    def path_major(array: FloatArray) -> FloatArray:
+        return np.transpose(array, (2, 1, 0))
+
     draft = Paths(
-        stock=stock,
-        production=production,
-        imports=imports,
-        other_losses=losses,
-        launches=launches,
-        planned_launches=planned,
-        shortfall=shortfall,
-        log_weight=np.zeros(paths),
+        stock=path_major(ws.stock),
+        production=path_major(ws.production),
+        imports=path_major(ws.imports),
+        other_losses=path_major(ws.losses),
+        launches=path_major(ws.launches),
+        unmet=path_major(ws.unmet),
+        shortfall=path_major(ws.shortfall),
+        log_weight=np.zeros((paths, families)),
     )
     weights = log_weights(draft.stock, draft.production, draft.shortfall, params)
-    return Paths(
-        stock=stock,
-        production=production,
-        imports=imports,
-        other_losses=losses,
-        launches=launches,
-        planned_launches=planned,
-        shortfall=shortfall,
-        log_weight=weights,
-    )
+    return replace(draft, log_weight=weights)
 
 
 # --- chunked runs with a resampling reservoir ------------------------------------------------
@@ -273,7 +335,12 @@ RESERVOIR_QUANTITIES = ("stock", "production", "imports", "launches", "shortfall
 
 @dataclass(slots=True)
 class Reservoir:
-    """Equally weighted resample of all paths seen, of fixed size.
+    """Equally weighted resample of all paths seen, of fixed size, per family.
+
+    Families are independent before conditioning and every constraint concerns one
+    family (aggregates are split, see :mod:`missilewatch.model.calibration`), so the
+    weights factorise and each family is resampled with its own weights: the effective
+    sample size is then per family, not the product over families.
 
     The first chunk fills it by systematic resampling with the chunk's importance
     weights. For each later chunk with total weight W_c, after W_seen before it, every
@@ -285,63 +352,50 @@ class Reservoir:
 
     size: int
     arrays: dict[str, NDArray[np.float32]] = field(default_factory=dict)
-    log_total: float = -np.inf
-    log_total_sq: float = -np.inf
+    log_total: FloatArray | None = None  # per family
+    log_total_sq: FloatArray | None = None
     paths_seen: int = 0
-    weighted_sums: dict[str, FloatArray] = field(default_factory=dict)
-    log_reference: float = -np.inf
 
     def add(self, chunk: Paths, rng: np.random.Generator) -> None:
-        log_w = chunk.log_weight
-        if not np.any(np.isfinite(log_w)):
-            log_w = np.zeros_like(log_w)  # nothing to tell the paths apart: equal weight
-        chunk_max = float(np.max(log_w))
+        log_w = np.array(chunk.log_weight, dtype=np.float64)  # (P, F)
+        dead = ~np.any(np.isfinite(log_w), axis=0)
+        log_w[:, dead] = 0.0  # nothing tells these paths apart: equal weight
+        chunk_max = np.max(log_w, axis=0)
         weights = np.exp(log_w - chunk_max)
-        log_chunk = chunk_max + float(np.log(weights.sum()))
-        log_chunk_sq = 2 * chunk_max + float(np.log(np.sum(weights**2)))
+        totals = weights.sum(axis=0)
+        log_chunk = chunk_max + np.log(totals)
+        log_chunk_sq = 2 * chunk_max + np.log(np.sum(weights**2, axis=0))
         values = _chunk_values(chunk)
-        self._add_sums(values, log_w)
-        probabilities = weights / weights.sum()
+        families = log_w.shape[1]
         if not self.arrays:
-            picks = _systematic(rng, probabilities, self.size)
-            self.arrays = {k: v[picks].astype(np.float32) for k, v in values.items()}
-        else:
-            share = np.exp(log_chunk - np.logaddexp(self.log_total, log_chunk))
-            replace = np.flatnonzero(rng.random(self.size) < share)
-            if replace.size:
-                picks = rng.choice(len(probabilities), size=replace.size, p=probabilities)
+            self.arrays = {
+                key: np.empty((self.size, *v.shape[1:]), dtype=np.float32)
+                for key, v in values.items()
+            }
+            for f in range(families):
+                picks = _systematic(rng, weights[:, f] / totals[f], self.size)
                 for key, array in self.arrays.items():
-                    array[replace] = values[key][picks]
-        self.log_total = float(np.logaddexp(self.log_total, log_chunk))
-        self.log_total_sq = float(np.logaddexp(self.log_total_sq, log_chunk_sq))
+                    array[:, :, f] = values[key][picks, :, f]
+            self.log_total, self.log_total_sq = log_chunk, log_chunk_sq
+        else:
+            assert self.log_total is not None and self.log_total_sq is not None
+            shares = np.exp(log_chunk - np.logaddexp(self.log_total, log_chunk))
+            for f in range(families):
+                replace = np.flatnonzero(rng.random(self.size) < shares[f])
+                if replace.size == 0:
+                    continue
+                picks = rng.choice(len(weights), size=replace.size, p=weights[:, f] / totals[f])
+                for key, array in self.arrays.items():
+                    array[replace, :, f] = values[key][picks, :, f]
+            self.log_total = np.logaddexp(self.log_total, log_chunk)
+            self.log_total_sq = np.logaddexp(self.log_total_sq, log_chunk_sq)
         self.paths_seen += len(log_w)
 
-    def _add_sums(self, values: dict[str, FloatArray], log_w: FloatArray) -> None:
-        chunk_max = float(np.max(log_w))
-        if chunk_max > self.log_reference:
-            scale = (
-                np.exp(self.log_reference - chunk_max) if np.isfinite(self.log_reference) else 0.0
-            )
-            for key in self.weighted_sums:
-                self.weighted_sums[key] *= scale
-            self.log_reference = chunk_max
-        weights = np.exp(log_w - self.log_reference)
-        for key, array in values.items():
-            contribution = np.tensordot(weights, array, axes=(0, 0))
-            if key in self.weighted_sums:
-                self.weighted_sums[key] += contribution
-            else:
-                self.weighted_sums[key] = contribution
-
     @property
-    def effective_sample_size(self) -> float:
-        """(sum w)^2 / sum w^2 over all paths seen."""
-        return float(np.exp(2 * self.log_total - self.log_total_sq))
-
-    def means(self) -> dict[str, FloatArray]:
-        """Exact importance-weighted means over all paths seen."""
-        total = np.exp(self.log_total - self.log_reference)
-        return {key: value / total for key, value in self.weighted_sums.items()}
+    def effective_sample_size(self) -> FloatArray:
+        """Per family: (sum w)^2 / sum w^2 over all paths seen."""
+        assert self.log_total is not None and self.log_total_sq is not None
+        return np.asarray(np.exp(2 * self.log_total - self.log_total_sq), dtype=np.float64)
 
 
 def _chunk_values(chunk: Paths) -> dict[str, FloatArray]:
@@ -364,13 +418,13 @@ def _systematic(rng: np.random.Generator, probabilities: FloatArray, size: int) 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class RunResult:
-    """A finished run: the resample, exact weighted means, and diagnostics."""
+    """A finished run: the weighted resample of all paths, and diagnostics."""
 
     params: StockFlowParams
     paths: int
     resample: dict[str, NDArray[np.float32]]
-    means: dict[str, FloatArray]
-    effective_sample_size: float
+    #: Per family, in ``params.families`` order.
+    effective_sample_size: FloatArray
 
 
 def check_paths(paths: int, maximum: int = MAX_PATHS) -> None:
@@ -403,10 +457,18 @@ def run(
     reservoir_stream, *chunk_streams = root.spawn(chunks + 1)
     reservoir_rng = np.random.default_rng(reservoir_stream)
     reservoir = Reservoir(size=min(reservoir_size, paths))
+    workspace = Workspace(
+        len(params.families), params.months, params.forecast_months, min(chunk_size, paths)
+    )
     done = 0
     for stream in chunk_streams:
         count = min(chunk_size, paths - done)
-        chunk = simulate_paths(params, np.random.default_rng(stream), count)
+        chunk = simulate_paths(
+            params,
+            np.random.default_rng(stream),
+            count,
+            workspace if count == workspace.paths else None,
+        )
         reservoir.add(chunk, reservoir_rng)
         done += count
         if progress is not None:
@@ -415,6 +477,5 @@ def run(
         params=params,
         paths=paths,
         resample=reservoir.arrays,
-        means=reservoir.means(),
         effective_sample_size=reservoir.effective_sample_size,
     )

@@ -14,7 +14,8 @@ distribution and costs two memory reads instead of two gamma-Poisson draws.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,7 +116,7 @@ def fit_family(
     )
 
 
-def _gamma_poisson(rng: np.random.Generator, mean: FloatArray, size: FloatArray) -> IntArray:
+def _gamma_poisson(rng: np.random.Generator, mean: NDArray[Any], size: NDArray[Any]) -> IntArray:
     """NB(mean, size) draws, element-wise; zero where mean or size is zero."""
     positive = (mean > 0) & (size > 0)
     safe_size = np.where(positive, size, 1.0)
@@ -137,10 +138,18 @@ def draw_month(
 
 @dataclass(frozen=True, slots=True, eq=False)
 class StrikePool:
-    """Pre-drawn monthly outcomes: arrays (families, regimes, POOL_SIZE)."""
+    """Pre-drawn monthly outcomes: arrays (families, 3, POOL_SIZE).
+
+    Regime 0: as fitted; 1: escalated; 2: ceasefire (all zero).
+    """
 
     attacks: IntArray
     launches: IntArray
+    #: Launches as one flat float array (for gathering into float buffers).
+    launches_float: FloatArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "launches_float", self.launches.astype(np.float64).reshape(-1))
 
 
 def build_pool(
@@ -151,8 +160,8 @@ def build_pool(
 ) -> StrikePool:
     """Regime 0: as fitted; regime 1: with the escalation factors applied."""
     families = len(fits)
-    attacks = np.zeros((families, 2, pool_size), dtype=np.int64)
-    launches = np.zeros((families, 2, pool_size), dtype=np.int64)
+    attacks = np.zeros((families, 3, pool_size), dtype=np.int64)
+    launches = np.zeros((families, 3, pool_size), dtype=np.int64)
     for index, fit in enumerate(fits):
         applies = adjustments.applies_to(fit.family, fit.weapon_class)
         for regime in (0, 1):
@@ -181,6 +190,14 @@ def regime_table(
     return table
 
 
+def _pool_offsets(pool: StrikePool, regimes: NDArray[np.int8]) -> IntArray:
+    """(months, families) offsets of each month's pool row in the flattened pool."""
+    families = regimes.shape[1]
+    pool_size = pool.launches.shape[2]
+    slot = np.where(regimes < 0, 2, regimes).astype(np.int64)
+    return (np.arange(families)[None, :] * 3 + slot) * pool_size
+
+
 def sample_strikes(
     rng: np.random.Generator, pool: StrikePool, regimes: NDArray[np.int8], paths: int
 ) -> tuple[IntArray, IntArray]:
@@ -188,12 +205,26 @@ def sample_strikes(
     months, families = regimes.shape
     pool_size = pool.launches.shape[2]
     picks = rng.integers(0, pool_size, size=(paths, months, families), dtype=np.int64)
-    family_index = np.arange(families)[None, None, :]
-    regime_index = np.maximum(regimes, 0)[None, :, :].astype(np.int64)
-    flat = (family_index * 2 + regime_index) * pool_size + picks
-    attacks = pool.attacks.reshape(-1)[flat]
-    launches = pool.launches.reshape(-1)[flat]
-    quiet = (regimes < 0)[None, :, :]
-    attacks = np.where(quiet, 0, attacks)
-    launches = np.where(quiet, 0, launches)
-    return attacks, launches
+    flat = _pool_offsets(pool, regimes)[None] + picks
+    return pool.attacks.reshape(-1)[flat], pool.launches.reshape(-1)[flat]
+
+
+def fill_launches_family_major(
+    rng: np.random.Generator,
+    pool: StrikePool,
+    regimes: NDArray[np.int8],
+    out: FloatArray,
+    uniform: FloatArray,
+    picks: IntArray,
+) -> None:
+    """Launches into ``out`` (families, months, paths), using the given scratch buffers.
+
+    Same distribution as :func:`sample_strikes` (a uniform pick from the pool per
+    family-month), written without allocating.
+    """
+    pool_size = pool.launches.shape[2]
+    rng.random(out=uniform)
+    uniform *= pool_size
+    uniform += _pool_offsets(pool, regimes).T[:, :, None]
+    np.copyto(picks, uniform, casting="unsafe")
+    np.take(pool.launches_float, picks, out=out, mode="clip")
