@@ -111,3 +111,21 @@ def test_monthly_launches_fill_every_month() -> None:
 def test_top_level_reexports() -> None:
     assert missilewatch.stats is stats
     assert missilewatch.attacks is attacks
+
+
+def test_report_counts_are_distinct_reports_per_group() -> None:
+    records = attacks()
+    records["month"] = records["date"].dt.strftime("%Y-%m")
+    for by, column in (("class", "weapon_class"), ("family", "family")):
+        expected = records.groupby(["month", column])["report_id"].nunique()
+        got = stats(period="month", by=by).set_index(["period", column])["reports"]
+        got.index.names = ["month", column]
+        pd.testing.assert_series_equal(
+            got.sort_index(), expected.sort_index(), check_names=False, check_dtype=False
+        )
+
+
+def test_snapshot_report_ids_are_those_of_the_parser(release_new: Path) -> None:
+    shipped = set(attacks(allocated=False)["report_id"])
+    parsed = set(read_release(release_new).reports.column("report_id").to_pylist())
+    assert shipped == parsed

@@ -105,9 +105,12 @@ def _details_weights(taxonomy: Taxonomy, details: str, launched: int) -> dict[st
 
 
 def model_weights(
-    taxonomy: Taxonomy, models: Sequence[str], *, allow_unknown: bool
+    taxonomy: Taxonomy, models: Sequence[str], *, allow_unknown: bool, quiet: bool = False
 ) -> dict[str, dict[str, Fraction]]:
-    """Family fractions for each distinct model; unknown models raise or become families."""
+    """Family fractions for each distinct model; unknown models raise or become families.
+
+    ``quiet`` skips the warning (for models already stored with ``--allow-unknown``).
+    """
     resolved: dict[str, dict[str, Fraction]] = {}
     unknown: list[str] = []
     for model in models:
@@ -116,7 +119,7 @@ def model_weights(
             unknown.append(model)
             fractions = {model: Fraction(1)}
         resolved[model] = fractions
-    if unknown:
+    if unknown and not quiet:
         names = ", ".join(repr(m) for m in sorted(unknown))
         if not allow_unknown:
             raise UnknownNameError(
@@ -192,6 +195,9 @@ def allocate(
     pieces_family: list[np.ndarray] = [np.asarray(codes[row_single])]
     family_names: list[str] = list(single_family)  # family code i < len(models): model i
     pieces_counts: dict[str, list[np.ndarray]] = {c: [counts[c][row_single]] for c in COUNT_COLUMNS}
+    # True on the first share of each weapon class within a report, so that reports can
+    # be counted per class without a DISTINCT over report ids.
+    pieces_class_first: list[np.ndarray] = [np.ones(int(row_single.sum()), dtype=bool)]
     family_code: dict[str, int] = {}
 
     def code_of(family: str) -> int:
@@ -229,6 +235,11 @@ def allocate(
             codes_here = np.array([code_of(f) for f in families], dtype=np.int64)
             pieces_rows.append(np.repeat(group_rows, len(families)))
             pieces_family.append(np.tile(codes_here, len(group_rows)))
+            classes = [taxonomy.family_class(f) for f in families]
+            first_of_class = np.array(
+                [classes.index(c) == position for position, c in enumerate(classes)]
+            )
+            pieces_class_first.append(np.tile(first_of_class, len(group_rows)))
             for column in COUNT_COLUMNS:
                 split = largest_remainder(counts[column][group_rows], fractions)
                 pieces_counts[column].append(split.reshape(-1))
@@ -253,6 +264,7 @@ def allocate(
                 c: pa.array(np.concatenate(pieces_counts[c])[order].astype(np.int64))
                 for c in COUNT_COLUMNS
             },
+            "class_first": pa.array(np.concatenate(pieces_class_first)[order]),
         }
     )
     return allocations, model_family_table(taxonomy, weights)

@@ -25,10 +25,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from missilewatch.errors import InputError, MissilewatchWarning
-from missilewatch.ledger._duck import first_row
 
 DAILY_FILE = "missile_attacks_daily.csv"
 REFERENCE_FILE = "missiles_and_uavs.csv"
@@ -72,9 +72,6 @@ COUNT_COLUMNS: tuple[str, ...] = ("launched", "destroyed", "not_reach_goal")
 #: Text columns shown normalized (whitespace collapsed) next to the raw row.
 TEXT_COLUMNS: tuple[str, ...] = ("model", "target", "launch_place", "source")
 
-_TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2})?)?"
-_TIMESTAMP_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-                      "%Y-%m-%dT%H:%M", "%Y-%m-%d"]  # fmt: skip
 _RELEASE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -97,9 +94,18 @@ def _sql_quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _strip(expr: str) -> str:
+    """SQL: surrounding spaces, tabs and line breaks removed."""
+    return f"trim({expr}, ' ' || chr(9) || chr(10) || chr(13))"
+
+
 def _collapse(expr: str) -> str:
-    """SQL: whitespace runs -> one space, then stripped."""
-    return f"trim(regexp_replace({expr}, '\\s+', ' ', 'g'))"
+    """SQL: whitespace runs -> one space, then stripped (the regex only where needed)."""
+    needs = (
+        f"{expr} LIKE '%  %' OR {expr} LIKE ' %' OR {expr} LIKE '% ' "
+        f"OR contains({expr}, chr(9)) OR contains({expr}, chr(10)) OR contains({expr}, chr(13))"
+    )
+    return f"CASE WHEN {needs} THEN trim(regexp_replace({expr}, '\\s+', ' ', 'g')) ELSE {expr} END"
 
 
 def locate_release_files(paths: Sequence[Path]) -> tuple[Path, Path | None]:
@@ -158,13 +164,13 @@ def _locate_csv_structure_error(path: Path, text: str, n_columns: int) -> str:
 
 def read_text_table(path: Path, data: bytes) -> pa.Table:
     """Every column of a CSV as text (no inference); a one-line error when malformed."""
-    _decode_check(path, data)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if not data.strip():
         raise InputError(f"{path}: empty file")
-    header_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
-    header = next(csv.reader([header_line]))
+    header_bytes = data.split(b"\n", 1)[0]
+    _decode_check(path, header_bytes)
+    header = next(csv.reader([header_bytes.decode("utf-8").rstrip("\r")]))
     read_options = pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=16 << 20)
     convert_options = pacsv.ConvertOptions(
         column_types=dict.fromkeys(header, pa.string()),
@@ -172,17 +178,21 @@ def read_text_table(path: Path, data: bytes) -> pa.Table:
         quoted_strings_can_be_null=False,
         null_values=[],
     )
-    parse_options = pacsv.ParseOptions(newlines_in_values=True)
-    try:
-        return pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=read_options,
-            parse_options=parse_options,
-            convert_options=convert_options,
-        )
-    except pa.ArrowInvalid:
-        message = _locate_csv_structure_error(path, data.decode("utf-8"), len(header))
-        raise InputError(message) from None
+    # Upstream has no line breaks inside values; the fast parser is tried first and the
+    # careful one only when a quoted value spans lines.
+    for newlines_in_values in (False, True):
+        try:
+            return pacsv.read_csv(
+                io.BytesIO(data),
+                read_options=read_options,
+                parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
+                convert_options=convert_options,
+            )
+        except pa.ArrowInvalid:
+            continue
+    # pyarrow checks UTF-8 and structure; name the first offending row ourselves.
+    _decode_check(path, data)
+    raise InputError(_locate_csv_structure_error(path, data.decode("utf-8"), len(header)))
 
 
 def _check_columns(path: Path, table: pa.Table) -> pa.Table:
@@ -204,145 +214,160 @@ def _check_columns(path: Path, table: pa.Table) -> pa.Table:
     return table.select(list(SOURCE_COLUMNS))
 
 
+def _first_index(mask: pa.Array | pa.ChunkedArray) -> int | None:
+    """Index of the first true value of a boolean array (nulls count as false)."""
+    values = pc.fill_null(mask, False)
+    if not pc.any(values).as_py():
+        return None
+    return int(np.flatnonzero(values.to_numpy(zero_copy_only=False))[0])
+
+
+def _validate(path: Path, result: pa.Table, table: pa.Table) -> None:
+    """Raise for the first unreadable date, bad count or empty model (file, row, field)."""
+    for column in ("time_start", "time_end"):
+        bad = _first_index(pc.is_null(result.column(column)))
+        if bad is not None:
+            text = str(table.column(column)[bad].as_py()).strip()
+            shown = text if text else "(empty)"
+            raise InputError(
+                f"{path}: row {bad + 1}: field {column!r}: cannot read {shown!r} as a date "
+                "(expected YYYY-MM-DD or YYYY-MM-DD HH:MM)"
+            )
+    for column in COUNT_COLUMNS:
+        number = result.column(f"{column}_num")
+        missing = result.column(f"{column}_missing")
+        not_number = pc.and_(pc.is_null(number, nan_is_null=True), pc.invert(missing))
+        filled = pc.fill_null(number, 0.0)
+        negative = pc.less(filled, 0.0)
+        fractional = pc.or_(
+            pc.not_equal(filled, pc.floor(filled)), pc.greater(pc.abs(filled), 9e15)
+        )
+        bad_any = pc.or_(pc.or_(not_number, negative), fractional)
+        bad = _first_index(bad_any)
+        if bad is not None:
+            text = str(table.column(column)[bad].as_py()).strip()
+            if not_number[bad].as_py():
+                why = "not a number"
+            elif negative[bad].as_py():
+                why = "negative count"
+            else:
+                why = "not a whole number"
+            raise InputError(f"{path}: row {bad + 1}: field {column!r}: {text!r} is {why}")
+    empty = _first_index(pc.equal(result.column("model"), ""))
+    if empty is not None:
+        raise InputError(f"{path}: row {empty + 1}: field 'model' is empty")
+
+
+def _disambiguate(report_id: pa.Array, repeated: set[str]) -> pa.Array:
+    """A repeated key gets a new id from ``id#2``, ``id#3``... in file order."""
+    if not repeated:
+        return report_id
+    ids = report_id.to_pylist()
+    seen: dict[str, int] = {}
+    for index, value in enumerate(ids):
+        if value in repeated:
+            seen[value] = seen.get(value, 0) + 1
+            if seen[value] > 1:
+                ids[index] = hashlib.md5(f"{value}#{seen[value]}".encode()).hexdigest()[:16]
+    return pa.array(ids, pa.string())
+
+
+def _timestamp_sql(text: str) -> str:
+    """SQL: the timestamp of an upstream form, NULL for anything else."""
+    shape = (
+        f"length({text}) IN (10, 15, 16, 18, 19) AND substr({text}, 5, 1) = '-' "
+        f"AND substr({text}, 8, 1) = '-'"
+    )
+    return f"CASE WHEN {shape} THEN try_cast({text} AS TIMESTAMP) END"
+
+
+def _raw_struct(table: pa.Table) -> pa.ChunkedArray:
+    """The source columns as one struct column, chunk by chunk (no copy)."""
+    chunks = [
+        pa.StructArray.from_arrays(batch.columns, names=list(SOURCE_COLUMNS))
+        for batch in table.select(list(SOURCE_COLUMNS)).to_batches()
+    ]
+    if not chunks:
+        return pa.chunked_array([], type=pa.struct([(c, pa.string()) for c in SOURCE_COLUMNS]))
+    return pa.chunked_array(chunks)
+
+
 def normalize(path: Path, table: pa.Table) -> pa.Table:
     """Normalized per-report records from the raw text table (see docs/ledger.md)."""
     table = _check_columns(path, table)
     n_rows = table.num_rows
-    raw = pa.StructArray.from_arrays(
-        [table.column(c).combine_chunks() for c in SOURCE_COLUMNS], names=list(SOURCE_COLUMNS)
+    q = _sql_quote_ident
+    stripped = {c: _strip(q(c)) for c in SOURCE_COLUMNS}
+    collapsed = {c: _collapse(q(c)) for c in TEXT_COLUMNS}
+    # The key keeps date-only values apart from midnight, and pads "3:30" to "03:30".
+    key_times = [
+        f"CASE WHEN length({stripped[c]}) IN (15, 18) THEN substr({stripped[c]}, 1, 11) || '0' "
+        f"|| substr({stripped[c]}, 12) ELSE {stripped[c]} END"
+        for c in ("time_start", "time_end")
+    ]
+    key_sql = (
+        "concat_ws(chr(31), "
+        + ", ".join(
+            [*key_times, *(collapsed[c] for c in ("model", "target", "launch_place", "source"))]
+        )
+        + ")"
     )
-    source = pa.table(
-        {
-            "row_number": pa.array(np.arange(1, n_rows + 1, dtype=np.int64)),
-            **{c: table.column(c) for c in SOURCE_COLUMNS},
-        }
+    canonical_counts = [
+        f"coalesce(CAST(try_cast(try_cast({stripped[c]} AS DOUBLE) AS BIGINT) AS VARCHAR), '')"
+        for c in COUNT_COLUMNS
+    ]
+    rest = [stripped[c] for c in SOURCE_COLUMNS if c not in KEY_COLUMNS and c not in COUNT_COLUMNS]
+    times_sql = ", ".join(
+        f"{_timestamp_sql(stripped[c])} AS {c}" for c in ("time_start", "time_end")
     )
     con = duckdb.connect()
     try:
-        con.register("source_rows", source)
-        q = _sql_quote_ident
-        time_exprs = []
-        for column in ("time_start", "time_end"):
-            text = _collapse(q(column))
-            time_exprs.append(
-                f"{text} AS {column}_text, "
-                f"CASE WHEN regexp_full_match({text}, '{_TIMESTAMP_PATTERN}') "
-                f"THEN try_strptime({text}, {_TIMESTAMP_FORMATS!r}) END AS {column}_ts"
-            )
-        count_exprs = []
-        for column in COUNT_COLUMNS:
-            text = f"trim({q(column)})"
-            count_exprs.append(
-                f"{text} AS {column}_text, try_cast({text} AS DOUBLE) AS {column}_num"
-            )
-        con.execute(
-            f"""
-            CREATE TEMP TABLE checked AS
-            SELECT row_number, {", ".join(time_exprs)}, {", ".join(count_exprs)},
-                   {", ".join(f"{_collapse(q(c))} AS {c}_norm" for c in TEXT_COLUMNS)},
-                   md5(concat_ws(chr(31), {
-                ", ".join(
-                    f"trim({q(c)})"
-                    for c in SOURCE_COLUMNS
-                    if c not in KEY_COLUMNS and c not in COUNT_COLUMNS
-                )
-            })) AS rest_hash
-            FROM source_rows
-            """
-        )
-        for column in ("time_start", "time_end"):
-            bad = first_row(
-                con.execute(
-                    f"SELECT row_number, {column}_text FROM checked WHERE {column}_ts IS NULL "
-                    "ORDER BY row_number LIMIT 1"
-                )
-            )
-            if bad:
-                shown = bad[1] if bad[1] else "(empty)"
-                raise InputError(
-                    f"{path}: row {bad[0]}: field {column!r}: cannot read {shown!r} as a date "
-                    "(expected YYYY-MM-DD or YYYY-MM-DD HH:MM)"
-                )
-        for column in COUNT_COLUMNS:
-            bad = first_row(
-                con.execute(
-                    f"""SELECT row_number, {column}_text, {column}_num FROM checked
-                WHERE {column}_text <> '' AND ({column}_num IS NULL OR isnan({column}_num)
-                   OR isinf({column}_num) OR {column}_num < 0
-                   OR {column}_num <> floor({column}_num) OR {column}_num > 9e15)
-                ORDER BY row_number LIMIT 1"""
-                )
-            )
-            if bad:
-                value = bad[2]
-                if value is None or value != value:
-                    why = "not a number"
-                elif value < 0:
-                    why = "negative count"
-                else:
-                    why = "not a whole number"
-                raise InputError(f"{path}: row {bad[0]}: field {column!r}: {bad[1]!r} is {why}")
-        model_empty = first_row(
-            con.execute(
-                "SELECT row_number FROM checked WHERE model_norm = '' ORDER BY row_number LIMIT 1"
-            )
-        )
-        if model_empty:
-            raise InputError(f"{path}: row {model_empty[0]}: field 'model' is empty")
-
-        def canonical_time(column: str) -> str:
-            # Keep date-only values distinct from midnight, so the key follows the report.
-            return (
-                f"CASE WHEN length({column}_text) <= 10 THEN strftime({column}_ts, '%Y-%m-%d') "
-                f"ELSE strftime({column}_ts, '%Y-%m-%d %H:%M') END"
-            )
-
-        key_parts = [
-            canonical_time("time_start"),
-            canonical_time("time_end"),
-            "model_norm",
-            "target_norm",
-            "launch_place_norm",
-            "source_norm",
-        ]
-        key_text = f"concat_ws(chr(31), {', '.join(key_parts)})"
-        counts_text = ", ".join(
-            f"coalesce(CAST(CAST({c}_num AS BIGINT) AS VARCHAR), '')" for c in COUNT_COLUMNS
-        )
+        con.register("source_rows", table)
         result = con.sql(
             f"""
-            WITH keyed AS (
-                SELECT *, {key_text} AS key_text FROM checked
-            ), numbered AS (
-                SELECT *, row_number() OVER (PARTITION BY key_text ORDER BY row_number)
-                          AS occurrence
-                FROM keyed
-            )
             SELECT
-                substr(md5(CASE WHEN occurrence = 1 THEN key_text
-                                ELSE key_text || chr(31) || '#' || occurrence END), 1, 16)
-                    AS report_id,
-                row_number,
-                CAST(time_start_ts AS TIMESTAMP) AS time_start,
-                CAST(time_end_ts AS TIMESTAMP) AS time_end,
-                CAST(time_start_ts AS DATE) AS date,
-                model_norm AS model,
-                target_norm AS target,
-                launch_place_norm AS launch_place,
-                source_norm AS source,
-                {", ".join(f"coalesce(CAST({c}_num AS BIGINT), 0) AS {c}" for c in COUNT_COLUMNS)},
-                {", ".join(f"({c}_text = '') AS {c}_missing" for c in COUNT_COLUMNS)},
-                substr(md5(concat_ws(chr(31), key_text, {counts_text}, rest_hash)), 1, 16)
-                    AS content_hash
-            FROM numbered
-            ORDER BY row_number
+                {times_sql},
+                {", ".join(f"try_cast({stripped[c]} AS DOUBLE) AS {c}_num" for c in COUNT_COLUMNS)},
+                {", ".join(f"({stripped[c]} = '') AS {c}_missing" for c in COUNT_COLUMNS)},
+                {", ".join(f"{collapsed[c]} AS {c}" for c in TEXT_COLUMNS)},
+                substr(md5(key_text), 1, 16) AS report_id,
+                substr(md5(concat_ws(chr(31), key_text, {", ".join(canonical_counts)},
+                                     {", ".join(rest)})), 1, 16) AS content_hash
+            FROM (SELECT *, {key_sql} AS key_text FROM source_rows)
             """
         ).to_arrow_table()
+        if isinstance(result, pa.RecordBatchReader):  # pragma: no cover - older duckdb
+            result = result.read_all()
+        con.register("normalized", result)
+        repeated = {
+            str(row[0])
+            for row in con.execute(
+                "SELECT report_id FROM normalized GROUP BY report_id HAVING count(*) > 1"
+            ).fetchall()
+        }
     finally:
         con.close()
-    if isinstance(result, pa.RecordBatchReader):  # pragma: no cover - older duckdb
-        result = result.read_all()
-    return result.append_column("raw", raw)
+    if result.num_rows != n_rows:  # pragma: no cover - a DuckDB contract, checked anyway
+        raise InputError(f"{path}: internal error: {result.num_rows} rows out of {n_rows}")
+    _validate(path, result, table)
+    time_start = result.column("time_start").cast(pa.timestamp("us"))
+    return pa.table(
+        {
+            "report_id": _disambiguate(result.column("report_id").combine_chunks(), repeated),
+            "row_number": pa.array(np.arange(1, n_rows + 1, dtype=np.int64)),
+            "time_start": time_start,
+            "time_end": result.column("time_end").cast(pa.timestamp("us")),
+            "date": pc.cast(time_start, pa.date32()),
+            **{c: result.column(c) for c in TEXT_COLUMNS},
+            **{
+                c: pc.cast(pc.fill_null(result.column(f"{c}_num"), 0.0), pa.int64())
+                for c in COUNT_COLUMNS
+            },
+            **{f"{c}_missing": result.column(f"{c}_missing") for c in COUNT_COLUMNS},
+            "content_hash": result.column("content_hash"),
+            "raw": _raw_struct(table),
+        }
+    )
 
 
 def release_name(reports: pa.Table, fallback: str) -> str:

@@ -110,17 +110,29 @@ def _base_relation(allocated: bool) -> str:
             FROM allocations a JOIN reports r USING (report_id)
             WHERE r.vanished_release IS NULL
         """
-    return """
-        SELECT r.report_id, r.time_start, r.time_end, r.date, r.model,
-               coalesce(m.family_label, r.model) AS family,
-               coalesce(m.class_label, 'unknown') AS weapon_class,
-               r.launched, r.destroyed, r.not_reach_goal,
-               r.launched_missing, r.destroyed_missing, r.not_reach_goal_missing
-        FROM reports r
-        LEFT JOIN (SELECT DISTINCT model, family_label, class_label FROM model_families) m
-               USING (model)
-        WHERE r.vanished_release IS NULL
-    """
+    return _REPORTED_RELATION
+
+
+_REPORTED_RELATION = """
+    SELECT r.report_id, r.time_start, r.time_end, r.date, r.model,
+           coalesce(m.family_label, r.model) AS family,
+           coalesce(m.class_label, 'unknown') AS weapon_class,
+           r.launched, r.destroyed, r.not_reach_goal,
+           r.launched_missing, r.destroyed_missing, r.not_reach_goal_missing,
+           TRUE AS class_first
+    FROM reports r
+    LEFT JOIN (SELECT DISTINCT model, family_label, class_label FROM model_families) m
+           USING (model)
+    WHERE r.vanished_release IS NULL
+"""
+
+#: Allocated shares for statistics: the allocations table alone (it holds the report
+#: date and no vanished report), which keeps month x family queries fast.
+_ALLOCATED_STATS_RELATION = """
+    SELECT report_id, date, family, weapon_class, launched, destroyed, not_reach_goal,
+           class_first
+    FROM allocations
+"""
 
 
 def _finish_counts(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -193,11 +205,18 @@ def stats(
     if families:
         where += f" AND family IN ({', '.join('?' for _ in families)})"
         params += families
+    if not allocated or group == "family":
+        reports_sql = "count(*)"  # one row per report and group
+    elif families:
+        reports_sql = "count(DISTINCT report_id)"
+    else:
+        reports_sql = "sum(CAST(class_first AS INTEGER))"
+    relation = _ALLOCATED_STATS_RELATION if allocated else _REPORTED_RELATION
     sql = f"""
-        WITH base AS (SELECT * FROM ({_base_relation(allocated)}) WHERE {where}),
+        WITH base AS (SELECT * FROM ({relation}) WHERE {where}),
         grouped AS (
             SELECT {_PERIOD_START[period]} AS period_start, {group},
-                   count(DISTINCT report_id) AS reports,
+                   {reports_sql} AS reports,
                    sum(launched) AS launched, sum(destroyed) AS destroyed,
                    sum(not_reach_goal) AS not_reach_goal
             FROM base GROUP BY ALL
@@ -239,8 +258,10 @@ def monthly_launches(db: Path | None = None, *, by: str = "family") -> pd.DataFr
     """
     if by in ("class", "weapon_class"):
         keys = ["weapon_class"]
+        reports_sql = "sum(CAST(class_first AS INTEGER))"
     elif by == "family":
         keys = ["family", "weapon_class"]
+        reports_sql = "count(*)"
     else:
         raise ParameterError(f"by: {by!r}; expected 'family' or 'weapon_class'")
     key_sql = ", ".join(keys)
@@ -249,8 +270,8 @@ def monthly_launches(db: Path | None = None, *, by: str = "family") -> pd.DataFr
             f"""
             SELECT date_trunc('month', date) AS month_start, {key_sql},
                    sum(launched) AS launched, sum(destroyed) AS destroyed,
-                   count(DISTINCT report_id) AS reports
-            FROM ({_base_relation(True)}) GROUP BY ALL
+                   {reports_sql} AS reports
+            FROM ({_ALLOCATED_STATS_RELATION}) GROUP BY ALL
             """
         ).df()
         span = first_row(

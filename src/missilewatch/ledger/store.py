@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from missilewatch.errors import InputError
 from missilewatch.ledger._duck import first_row
-from missilewatch.ledger.allocation import allocate
+from missilewatch.ledger.allocation import allocate, model_family_table, model_weights
 from missilewatch.ledger.parse import COUNT_COLUMNS, SOURCE_COLUMNS, ParsedRelease
 from missilewatch.ledger.snapshot import SnapshotInfo, load_snapshot
 from missilewatch.ledger.taxonomy import Taxonomy
@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS report_history (
 );
 CREATE TABLE IF NOT EXISTS allocations (
     report_id VARCHAR, date DATE, family VARCHAR, weapon_class VARCHAR,
-    launched BIGINT, destroyed BIGINT, not_reach_goal BIGINT
+    launched BIGINT, destroyed BIGINT, not_reach_goal BIGINT, class_first BOOLEAN
 );
 CREATE TABLE IF NOT EXISTS model_families (
     model VARCHAR, family VARCHAR, weapon_class VARCHAR, weight DOUBLE,
@@ -290,6 +290,120 @@ def _ingest_in_transaction(
     con.register("incoming", release.reports)
     columns = ", ".join(REPORT_COLUMNS)
     incoming_columns = ", ".join(f"i.{c}" for c in REPORT_COLUMNS)
+    last_taxonomy = first_row(
+        con.execute("SELECT taxonomy_hash FROM releases ORDER BY release_id DESC LIMIT 1")
+    )
+    store_was_empty = last_taxonomy is None
+    reallocate_all = last_taxonomy is not None and last_taxonomy[0] != taxonomy.digest
+    if store_was_empty:
+        # First release: every report is new; no comparison needed.
+        con.execute("DELETE FROM reports")  # a store without releases holds no reports
+        con.execute(
+            f"""INSERT INTO reports ({columns}, first_release, revised_release, vanished_release)
+            SELECT {incoming_columns}, {release_id}, NULL, NULL FROM incoming i"""
+        )
+        added, revised, vanished, reappeared, unchanged = rows_in_file, 0, 0, 0, 0
+    else:
+        outcome = _apply_release(con, release_id, taxonomy)
+        if outcome is None:
+            con.unregister("incoming")
+            return IngestResult(
+                release=release.name,
+                file_hash=release.file_hash,
+                release_id=None,
+                rows_in_file=rows_in_file,
+                added=0,
+                revised=0,
+                vanished=0,
+                reappeared=0,
+                unchanged=rows_in_file,
+                already_ingested=True,
+            )
+        added, revised, vanished, reappeared, unchanged = outcome
+
+    # Allocations: derived data for the reports not vanished, following the taxonomy.
+    allocation_columns = ["report_id", "date", "model", *COUNT_COLUMNS]
+    if store_was_empty:
+        to_allocate = release.reports.select(allocation_columns).append_column(
+            "launched_details",
+            release.reports.column("raw").combine_chunks().field("launched_details"),
+        )
+    else:
+        scope = (
+            "WHERE vanished_release IS NULL"
+            if reallocate_all
+            else "WHERE report_id IN (SELECT report_id FROM changed_ids)"
+        )
+        if reallocate_all:
+            con.execute("DELETE FROM allocations")
+        else:
+            con.execute(
+                "DELETE FROM allocations WHERE report_id IN (SELECT report_id FROM changed_ids) "
+                "OR report_id IN (SELECT report_id FROM reports WHERE vanished_release IS NOT NULL)"
+            )
+        to_allocate = con.sql(
+            f"SELECT {', '.join(allocation_columns)}, raw.launched_details AS launched_details "
+            f"FROM reports {scope}"
+        ).to_arrow_table()
+    con.unregister("incoming")
+    allocations, _used = allocate(to_allocate, taxonomy, allow_unknown=allow_unknown)
+    con.register("new_allocations", allocations)
+    con.execute("INSERT INTO allocations SELECT * FROM new_allocations")
+    con.unregister("new_allocations")
+    con.execute("DROP TABLE IF EXISTS changed_ids")
+
+    # The model -> family table covers every stored model (earlier unknown ones quietly).
+    stored_models = [
+        str(row[0]) for row in con.execute("SELECT DISTINCT model FROM reports").fetchall()
+    ]
+    weights = model_weights(taxonomy, stored_models, allow_unknown=True, quiet=True)
+    con.execute("DELETE FROM model_families")
+    con.register("new_model_families", model_family_table(taxonomy, weights))
+    con.execute("INSERT INTO model_families SELECT * FROM new_model_families")
+    con.unregister("new_model_families")
+
+    con.execute(
+        "INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            release_id,
+            release.name,
+            release.file_hash,
+            str(release.daily_path),
+            dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            rows_in_file,
+            added,
+            revised,
+            vanished,
+            reappeared,
+            unchanged,
+            taxonomy.digest,
+        ],
+    )
+    return IngestResult(
+        release=release.name,
+        file_hash=release.file_hash,
+        release_id=release_id,
+        rows_in_file=rows_in_file,
+        added=added,
+        revised=revised,
+        vanished=vanished,
+        reappeared=reappeared,
+        unchanged=unchanged,
+    )
+
+
+def _apply_release(
+    con: duckdb.DuckDBPyConnection,
+    release_id: int,
+    taxonomy: Taxonomy,
+) -> tuple[int, int, int, int, int] | None:
+    """Compare ``incoming`` with the stored reports and apply it; None if nothing changes.
+
+    Returns (added, revised, vanished, reappeared, unchanged) and leaves the temp table
+    ``changed_ids`` (reports to allocate anew).
+    """
+    columns = ", ".join(REPORT_COLUMNS)
+    incoming_columns = ", ".join(f"i.{c}" for c in REPORT_COLUMNS)
     counts = first_row(
         con.execute(
             """
@@ -318,20 +432,16 @@ def _ingest_in_transaction(
             con.execute("SELECT taxonomy_hash FROM releases ORDER BY release_id DESC LIMIT 1")
         )
         if last is not None and last[0] == taxonomy.digest:
-            # Same reports under the same taxonomy: nothing to record.
-            con.unregister("incoming")
-            return IngestResult(
-                release=release.name,
-                file_hash=release.file_hash,
-                release_id=None,
-                rows_in_file=rows_in_file,
-                added=0,
-                revised=0,
-                vanished=0,
-                reappeared=0,
-                unchanged=unchanged,
-                already_ingested=True,
-            )
+            return None  # same reports under the same taxonomy: nothing to record
+    # Reports whose allocation must be (re)computed: new, revised or back from vanished.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE changed_ids AS
+        SELECT i.report_id FROM incoming i LEFT JOIN reports r USING (report_id)
+        WHERE r.report_id IS NULL OR r.content_hash <> i.content_hash
+           OR r.vanished_release IS NOT NULL
+        """
+    )
 
     # Revisions: keep the replaced values and the release they came from.
     con.execute(
@@ -371,48 +481,4 @@ def _ingest_in_transaction(
         FROM incoming i ANTI JOIN reports r USING (report_id)
         """
     )
-    con.unregister("incoming")
-
-    # Allocations follow the taxonomy in effect now, for every stored report.
-    current = con.sql(
-        f"SELECT report_id, date, model, {', '.join(COUNT_COLUMNS)}, "
-        "raw.launched_details AS launched_details FROM reports"
-    ).to_arrow_table()
-    allocations, model_families = allocate(current, taxonomy, allow_unknown=allow_unknown)
-    con.execute("DELETE FROM allocations")
-    con.execute("DELETE FROM model_families")
-    con.register("new_allocations", allocations)
-    con.execute("INSERT INTO allocations SELECT * FROM new_allocations")
-    con.unregister("new_allocations")
-    con.register("new_model_families", model_families)
-    con.execute("INSERT INTO model_families SELECT * FROM new_model_families")
-    con.unregister("new_model_families")
-
-    con.execute(
-        "INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            release_id,
-            release.name,
-            release.file_hash,
-            str(release.daily_path),
-            dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            rows_in_file,
-            added,
-            revised,
-            vanished,
-            reappeared,
-            unchanged,
-            taxonomy.digest,
-        ],
-    )
-    return IngestResult(
-        release=release.name,
-        file_hash=release.file_hash,
-        release_id=release_id,
-        rows_in_file=rows_in_file,
-        added=added,
-        revised=revised,
-        vanished=vanished,
-        reappeared=reappeared,
-        unchanged=unchanged,
-    )
+    return added, revised, vanished, reappeared, unchanged
