@@ -1,0 +1,235 @@
+"""The stock-flow public API on the real ledger (shipped snapshot, or a release ingested)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from missilewatch.api import stockpile as api
+from missilewatch.cli import app
+from missilewatch.errors import MissilewatchWarning, ParameterError, UnknownNameError
+from missilewatch.estimates import EstimateSet, load
+from missilewatch.model import Adjustments
+
+#: The Kh-101 family's ledger launches exceed what its published production and stock
+#: figures can supply; the engine says so. Every full run therefore warns.
+KH101_WARNING = r"Kh-101/Kh-555: production and stock estimates cannot explain"
+
+
+@pytest.fixture(scope="module")
+def outcome() -> api.StockpileRun:
+    with pytest.warns(MissilewatchWarning, match=KH101_WARNING):
+        return api.simulate_stockpile(until="2027-06", paths=4_000, seed=1)
+
+
+def test_stockpile_frame_has_the_documented_columns(outcome: api.StockpileRun) -> None:
+    frame = api.stockpile_frame(outcome, family="Iskander-M")
+    assert list(frame.columns) == [
+        "month", "level", "name", "quantity", "p5", "p25", "p50", "p75", "p95",
+        "mean", "observed", "assumption",
+    ]  # fmt: skip
+    assert isinstance(frame["month"].dtype, pd.PeriodDtype)
+    assert set(frame["quantity"]) >= {
+        "stock",
+        "production",
+        "imports",
+        "launches",
+        "net_accumulation",
+    }
+    assert frame["month"].max() == pd.Period("2027-06", "M")
+    assert frame[["p5", "p25", "p50", "p75", "p95", "mean"]].notna().all().all()
+    ordered = frame[["p5", "p25", "p50", "p75", "p95"]].to_numpy()
+    assert np.all(np.diff(ordered, axis=1) >= -1e-6)
+    stock = frame[frame["quantity"] == "stock"]
+    assert (stock["p5"] >= 0).all()
+    # Observed months carry the ledger's launches on every path.
+    observed = frame[(frame["quantity"] == "launches") & frame["observed"]]
+    assert (observed["p5"] == observed["p95"]).all()
+    assert frame["observed"].any() and (~frame["observed"]).any()
+    assert frame["assumption"].all()  # Iskander-M rests on an assumed initial stock
+
+
+def test_class_rows_sum_their_families(outcome: api.StockpileRun) -> None:
+    frame = api.stockpile_frame(outcome, weapon_class="ballistic")
+    launches = frame[(frame["quantity"] == "launches") & frame["observed"]]
+    by_name = launches.pivot_table(index="month", columns="name", values="p50")
+    np.testing.assert_allclose(
+        by_name["ballistic"], by_name["Iskander-M"] + by_name["KN-23"], atol=1e-6
+    )
+    assert (frame["level"] == "class").any()
+
+
+def test_history_launches_match_the_ledger(outcome: api.StockpileRun) -> None:
+    from missilewatch import ledger
+
+    monthly = ledger.monthly_launches()
+    kalibr = monthly[monthly["family"] == "Kalibr"].set_index("month")["launched"]
+    frame = api.stockpile_frame(outcome, family="Kalibr")
+    launches = frame[(frame["quantity"] == "launches") & frame["observed"]].set_index("month")
+    assert (launches["p50"] == kalibr.loc[launches.index].astype(float)).all()
+
+
+def test_summary_reports_supply_months_probability_and_ess(outcome: api.StockpileRun) -> None:
+    summary = api.summary_frame(outcome, family="Iskander-M")
+    assert list(summary.columns) == api.SUMMARY_COLUMNS
+    metrics = set(summary["metric"])
+    assert {"months_of_supply", "p_production_exceeds_launches_12m", "effective_sample_size",
+            "net_accumulation_12m", "shortfall_history"} <= metrics  # fmt: skip
+    probability = summary.loc[summary["metric"] == "p_production_exceeds_launches_12m", "mean"]
+    assert 0 <= float(probability.iloc[0]) <= 1
+    ess = float(summary.loc[summary["metric"] == "effective_sample_size", "mean"].iloc[0])
+    assert 20 < ess <= 4_000
+    months = summary[summary["metric"] == "months_of_supply"].iloc[0]
+    assert months["p5"] <= months["p50"] <= months["p95"]
+
+
+def test_the_shortfall_is_reported_not_hidden(outcome: api.StockpileRun) -> None:
+    frame = api.stockpile_frame(outcome, family="Kh-101/Kh-555")
+    shortfall = frame[(frame["quantity"] == "shortfall") & frame["observed"]]
+    assert shortfall["p50"].sum() > 0
+    stock = frame[frame["quantity"] == "stock"]
+    assert (stock["p5"] >= 0).all()
+
+
+def _without(record_id: str) -> EstimateSet:
+    estimates = load()
+    return replace(estimates, records=tuple(r for r in estimates if r.id != record_id))
+
+
+def test_calibration_tightens_the_band_at_a_published_stock_estimate() -> None:
+    month = pd.Period("2025-06", "M")
+
+    def band(estimates: EstimateSet) -> float:
+        with pytest.warns(MissilewatchWarning):
+            frame = api.stockpile(
+                family="Iskander-M", until="2025-12", paths=3_000, seed=2, estimates=estimates
+            )
+        row = frame[(frame["quantity"] == "stock") & (frame["month"] == month)].iloc[0]
+        return float(row["p95"] - row["p5"])
+
+    assert band(load()) < 0.8 * band(_without("gur-iskander-m-stock-2025-06"))
+
+
+def test_same_seed_same_frame_other_seed_differs() -> None:
+    def frame(seed: int) -> pd.DataFrame:
+        with pytest.warns(MissilewatchWarning):
+            return api.stockpile(family="Kalibr", until="2026-12", paths=1_500, seed=seed)
+
+    pd.testing.assert_frame_equal(frame(5), frame(5))
+    assert not frame(5)["p50"].equals(frame(6)["p50"])
+
+
+def test_user_estimates_file_changes_the_result(tmp_path: Path) -> None:
+    user = tmp_path / "mine.toml"
+    user.write_text(
+        """
+[[estimate]]
+id = "initial-stock-kalibr"
+quantity = "initial_stock"
+subject = "Kalibr"
+low = 5000
+central = 6000
+high = 7000
+unit = "missiles"
+as_of = "2022-09-30"
+assumption = true
+note = "deliberately large"
+""",
+        encoding="utf-8",
+    )
+    with pytest.warns(MissilewatchWarning):
+        frame = api.stockpile(family="Kalibr", until="2026-06", paths=1_000, seed=1, estimates=user)
+    first = frame[(frame["quantity"] == "stock")].iloc[0]
+    assert first["p50"] > 4_000
+
+
+def test_forecast_strikes_shapes_and_ceasefire() -> None:
+    forecast = api.forecast_strikes(
+        until="2026-12",
+        paths=500,
+        seed=3,
+        adjustments=Adjustments(ceasefire_start=0, ceasefire_months=2),
+    )
+    months = len(forecast.months)
+    assert forecast.launches.shape == (500, months, len(forecast.families))
+    assert forecast.attacks.shape == forecast.launches.shape
+    assert forecast.launches.dtype == np.int64
+    assert forecast.launches[:, :2].sum() == 0
+    assert forecast.launches[:, 2:].sum() > 0
+    assert len(forecast.weapon_classes) == len(forecast.families)
+
+
+def test_backtest_computes_and_reports_coverage() -> None:
+    frame = api.backtest_strikes(cuts=4, horizon=3, paths=1_000, seed=0)
+    coverage = frame.attrs["coverage"]
+    assert 0.4 < coverage <= 1.0
+    assert coverage == pytest.approx(frame["inside"].mean())
+    assert set(frame["horizon"]) == {1, 2, 3}
+    assert frame["cut"].nunique() == 4
+    assert (frame["low"] <= frame["high"]).all()
+    summary = api.backtest_coverage(frame)
+    assert summary.loc[summary["level"] == "all", "coverage"].iloc[0] == pytest.approx(coverage)
+    result = CliRunner().invoke(app, ["backtest", "--cuts", "3", "--paths", "500"])
+    assert result.exit_code == 0, result.output
+    assert "inside the central 80% band" in " ".join(result.output.split())
+
+
+def test_backtest_on_an_ingested_release(release_old: Path, tmp_path: Path) -> None:
+    from missilewatch import ledger
+
+    db = tmp_path / "store.duckdb"
+    ledger.ingest(release_old, db)
+    frame = api.backtest_strikes(cuts=2, horizon=3, paths=500, seed=0, db=db)
+    assert frame["month"].max() <= pd.Period("2026-02", "M")
+
+
+def test_little_law_on_shipped_evidence() -> None:
+    frame = api.implied_stock(family="Kh-101/Kh-555", samples=20_000)
+    assert set(frame["quantity"]) == {"launch_rate", "time_in_stock", "implied_stock"}
+    okhmatdyt = frame[frame["evidence"] == "car-kh-101-okhmatdyt-2024-07-08"]
+    implied = okhmatdyt[okhmatdyt["quantity"] == "implied_stock"].iloc[0]
+    rate = okhmatdyt[okhmatdyt["quantity"] == "launch_rate"].iloc[0]
+    assert implied["p5"] < implied["p50"] < implied["p95"]
+    assert implied["p50"] < 4 * rate["mean"]  # a few months of launches at most
+    assert okhmatdyt["window"].iloc[0].endswith("2024-07")
+
+
+def test_serial_estimate_from_a_file(tmp_path: Path) -> None:
+    serials = tmp_path / "serials.txt"
+    serials.write_text("# observed\n19\n40\n42\n60\n", encoding="utf-8")
+    frame = api.serial_estimate(serials)
+    assert frame["estimate"].iloc[0] == pytest.approx(74)
+    result = CliRunner().invoke(app, ["evidence", "serials", "19", "40", "42", "60", "-f", "csv"])
+    assert result.exit_code == 0 and "74.0" in result.output
+
+
+def test_bad_parameters_are_one_line_errors() -> None:
+    with pytest.raises(ParameterError, match="paths"):
+        api.stockpile(paths=0)
+    with pytest.raises(ParameterError, match="before the ledger starts"):
+        api.stockpile(until="2019-01", paths=10)
+    with pytest.raises(ParameterError, match="until"):
+        api.forecast_strikes(until="2020-01", paths=10, seed=0)
+    with pytest.raises(UnknownNameError, match="Iskander-X"), pytest.warns(MissilewatchWarning):
+        api.stockpile(family="Iskander-X", paths=10)
+
+
+def test_cli_stockpile_csv(tmp_path: Path) -> None:
+    out = tmp_path / "stock.csv"
+    with pytest.warns(MissilewatchWarning, match=KH101_WARNING):
+        result = CliRunner().invoke(
+        app,
+            ["stockpile", "--family", "Iskander-M", "--until", "2026-09", "--paths", "800",
+             "--seed", "1", "-f", "csv", "-o", str(out), "--no-progress"],
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert set(frame["name"]) == {"Iskander-M"}
+    assert frame["month"].iloc[-1] == "2026-09"
+    bad = CliRunner().invoke(app, ["stockpile", "--paths", "0"])
+    assert bad.exit_code != 0
