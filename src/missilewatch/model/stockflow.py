@@ -21,6 +21,7 @@ resample held in a fixed-size reservoir (see :func:`run`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -42,7 +43,7 @@ FloatArray = NDArray[np.float64]
 #: typo like 10**9 should not start a day-long run).
 MAX_PATHS = 5_000_000
 #: Paths simulated at once.
-DEFAULT_CHUNK = 10_000
+DEFAULT_CHUNK = 8_192
 #: Resampled paths kept for percentiles.
 DEFAULT_RESERVOIR = 8_192
 
@@ -114,6 +115,8 @@ class Schedule:
 
     def sample(self, rng: np.random.Generator, paths: int) -> FloatArray:
         """(paths, families, anchors) sampled anchor values (correlated per family)."""
+        if np.all(self.high == self.low):
+            return np.broadcast_to(self.low[None], (paths, *self.low.shape))
         u = correlated_uniforms(rng, (paths, *self.anchors.shape))
         return triangular_quantile(u, self.low[None], self.central[None], self.high[None])
 
@@ -209,7 +212,6 @@ class Workspace:
         self.stock = np.zeros((families, months + 1, paths))
         self.production = np.zeros(shape)
         self.imports = np.zeros(shape)
-        self.loss_rate = np.zeros(shape)
         self.losses = np.zeros(shape)
         self.launches = np.zeros(shape)
         self.unmet = np.zeros(shape)
@@ -217,7 +219,6 @@ class Workspace:
         self.available = np.zeros((families, paths))
         self.scratch = np.zeros((months, paths))
         self.future = np.zeros((families, forecast_months, paths))
-        self.uniform = np.zeros((families, forecast_months, paths))
         self.picks = np.zeros((families, forecast_months, paths), dtype=np.int64)
 
     def fits(self, params: StockFlowParams, paths: int) -> bool:
@@ -245,14 +246,17 @@ def _fill_rates(
     if factor is not None:
         weights = weights * factor[:, :, None]
     for f in range(schedule.families):
-        used = [a for a in range(int(schedule.counts[f])) if np.any(weights[:, f, a])]
-        if not used:
-            out[f] = 0.0
-            continue
-        np.multiply.outer(weights[:, f, used[0]], values[:, f, used[0]], out=out[f])
-        for a in used[1:]:
-            np.multiply.outer(weights[:, f, a], values[:, f, a], out=scratch)
-            out[f] += scratch
+        out[f] = 0.0
+        for a in range(int(schedule.counts[f])):
+            months = np.flatnonzero(weights[:, f, a])
+            if months.size == 0:
+                continue
+            # Linear interpolation: an anchor's weight is non-zero on one run of months
+            # (activity windows can only cut it shorter); touch only those months.
+            first, last = int(months[0]), int(months[-1]) + 1
+            part = scratch[first:last]
+            np.multiply.outer(weights[first:last, f, a], values[:, f, a], out=part)
+            out[f, first:last] += part
 
 
 def simulate_paths(
@@ -279,12 +283,11 @@ def simulate_paths(
     ws.stock[:, 0, :] = triangular_quantile(rng.random((families, paths)), low, central, high)
     _fill_rates(ws.production, ws.scratch, params.production, rng, paths, params.production_factor)
     _fill_rates(ws.imports, ws.scratch, params.imports, rng, paths, params.imports_factor)
-    _fill_rates(ws.loss_rate, ws.scratch, params.other_losses, rng, paths, None)
+    # Loss rates go into the losses buffer; the month step caps them in place.
+    _fill_rates(ws.losses, ws.scratch, params.other_losses, rng, paths, None)
     if params.forecast_months > 0:
         assert params.pool is not None and params.regimes is not None
-        fill_launches_family_major(
-            rng, params.pool, params.regimes, ws.future, ws.uniform, ws.picks
-        )
+        fill_launches_family_major(rng, params.pool, params.regimes, ws.future, ws.picks)
     observed = params.observed_launches
     available = ws.available
     ws.shortfall[:, history:, :] = 0.0
@@ -292,7 +295,7 @@ def simulate_paths(
     for t in range(months):
         np.add(ws.stock[:, t, :], ws.production[:, t, :], out=available)
         available += ws.imports[:, t, :]
-        lost = np.minimum(ws.loss_rate[:, t, :], available, out=ws.losses[:, t, :])
+        lost = np.minimum(ws.losses[:, t, :], available, out=ws.losses[:, t, :])
         available -= lost
         if t < history:
             fired = observed[t][:, None]
@@ -357,6 +360,7 @@ class Reservoir:
     paths_seen: int = 0
 
     def add(self, chunk: Paths, rng: np.random.Generator) -> None:
+        """Fold one chunk in (its arrays are read, not kept)."""
         log_w = np.array(chunk.log_weight, dtype=np.float64)  # (P, F)
         dead = ~np.any(np.isfinite(log_w), axis=0)
         log_w[:, dead] = 0.0  # nothing tells these paths apart: equal weight
@@ -369,13 +373,13 @@ class Reservoir:
         families = log_w.shape[1]
         if not self.arrays:
             self.arrays = {
-                key: np.empty((self.size, *v.shape[1:]), dtype=np.float32)
+                key: np.empty((self.size, v.shape[1], v.shape[0]), dtype=np.float32)
                 for key, v in values.items()
             }
             for f in range(families):
                 picks = _systematic(rng, weights[:, f] / totals[f], self.size)
                 for key, array in self.arrays.items():
-                    array[:, :, f] = values[key][picks, :, f]
+                    array[:, :, f] = values[key][f][:, picks].T
             self.log_total, self.log_total_sq = log_chunk, log_chunk_sq
         else:
             assert self.log_total is not None and self.log_total_sq is not None
@@ -386,7 +390,7 @@ class Reservoir:
                     continue
                 picks = rng.choice(len(weights), size=replace.size, p=weights[:, f] / totals[f])
                 for key, array in self.arrays.items():
-                    array[replace, :, f] = values[key][picks, :, f]
+                    array[replace, :, f] = values[key][f][:, picks].T
             self.log_total = np.logaddexp(self.log_total, log_chunk)
             self.log_total_sq = np.logaddexp(self.log_total_sq, log_chunk_sq)
         self.paths_seen += len(log_w)
@@ -399,13 +403,18 @@ class Reservoir:
 
 
 def _chunk_values(chunk: Paths) -> dict[str, FloatArray]:
+    """The kept quantities, family-major (families, months, paths) as stored."""
+
+    def native(array: FloatArray) -> FloatArray:
+        return np.transpose(array, (2, 1, 0))
+
     return {
-        "stock": chunk.stock,
-        "production": chunk.production,
-        "imports": chunk.imports,
-        "launches": chunk.launches,
-        "shortfall": chunk.shortfall,
-        "unmet": chunk.unmet,
+        "stock": native(chunk.stock),
+        "production": native(chunk.production),
+        "imports": native(chunk.imports),
+        "launches": native(chunk.launches),
+        "shortfall": native(chunk.shortfall),
+        "unmet": native(chunk.unmet),
     }
 
 
@@ -441,38 +450,55 @@ def run(
     *,
     chunk_size: int = DEFAULT_CHUNK,
     reservoir_size: int = DEFAULT_RESERVOIR,
+    workers: int = 2,
     progress: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Simulate ``paths`` paths in chunks; deterministic for a given seed and chunk size.
 
     Each chunk draws from its own stream (``SeedSequence.spawn``), the reservoir from
-    another. ``progress`` is called with the number of paths finished after each chunk.
+    another, and chunks are folded into the reservoir in order, so the result does not
+    depend on ``workers`` (threads simulating the next chunk while one is folded; NumPy
+    releases the GIL in its loops). Each worker has its own buffers: memory is
+    ``workers`` x one chunk plus the reservoir. ``progress`` is called with the number
+    of paths finished after each chunk.
     """
     check_paths(paths)
-    if chunk_size <= 0 or reservoir_size <= 0:
-        raise ParameterError("chunk_size and reservoir_size must be positive")
+    if chunk_size <= 0 or reservoir_size <= 0 or workers <= 0:
+        raise ParameterError("chunk_size, reservoir_size and workers must be positive")
     params.check()
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     chunks = -(-paths // chunk_size)
     reservoir_stream, *chunk_streams = root.spawn(chunks + 1)
     reservoir_rng = np.random.default_rng(reservoir_stream)
     reservoir = Reservoir(size=min(reservoir_size, paths))
-    workspace = Workspace(
-        len(params.families), params.months, params.forecast_months, min(chunk_size, paths)
-    )
-    done = 0
-    for stream in chunk_streams:
-        count = min(chunk_size, paths - done)
-        chunk = simulate_paths(
+    counts = [min(chunk_size, paths - i * chunk_size) for i in range(chunks)]
+    slots = min(workers, chunks)
+    workspaces = [
+        Workspace(len(params.families), params.months, params.forecast_months, counts[0])
+        for _ in range(slots)
+    ]
+
+    def simulate(index: int) -> Paths:
+        workspace = workspaces[index % slots]
+        return simulate_paths(
             params,
-            np.random.default_rng(stream),
-            count,
-            workspace if count == workspace.paths else None,
+            np.random.default_rng(chunk_streams[index]),
+            counts[index],
+            workspace if counts[index] == workspace.paths else None,
         )
-        reservoir.add(chunk, reservoir_rng)
-        done += count
-        if progress is not None:
-            progress(done)
+
+    done = 0
+    with ThreadPoolExecutor(max_workers=slots) as pool:
+        pending = {i: pool.submit(simulate, i) for i in range(slots)}
+        for index in range(chunks):
+            chunk = pending.pop(index).result()
+            reservoir.add(chunk, reservoir_rng)
+            # The chunk's buffers are free again only now: reuse them for chunk + slots.
+            if index + slots < chunks:
+                pending[index + slots] = pool.submit(simulate, index + slots)
+            done += counts[index]
+            if progress is not None:
+                progress(done)
     return RunResult(
         params=params,
         paths=paths,

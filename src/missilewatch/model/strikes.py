@@ -214,17 +214,16 @@ def fill_launches_family_major(
     pool: StrikePool,
     regimes: NDArray[np.int8],
     out: FloatArray,
-    uniform: FloatArray,
     picks: IntArray,
 ) -> None:
-    """Launches into ``out`` (families, months, paths), using the given scratch buffers.
+    """Launches into ``out`` (families, months, paths), with ``picks`` as scratch.
 
     Same distribution as :func:`sample_strikes` (a uniform pick from the pool per
-    family-month), written without allocating.
+    family-month), written without allocating: ``out`` first holds the uniforms.
     """
     pool_size = pool.launches.shape[2]
-    rng.random(out=uniform)
-    uniform *= pool_size
-    uniform += _pool_offsets(pool, regimes).T[:, :, None]
-    np.copyto(picks, uniform, casting="unsafe")
+    rng.random(out=out)
+    out *= pool_size
+    out += _pool_offsets(pool, regimes).T[:, :, None]
+    np.copyto(picks, out, casting="unsafe")
     np.take(pool.launches_float, picks, out=out, mode="clip")
