@@ -69,7 +69,7 @@ KEY_COLUMNS: tuple[str, ...] = (
     "source",
 )
 COUNT_COLUMNS: tuple[str, ...] = ("launched", "destroyed", "not_reach_goal")
-#: Text columns shown normalized (whitespace collapsed) next to the raw row.
+#: Text columns of the key, compared with whitespace collapsed.
 TEXT_COLUMNS: tuple[str, ...] = ("model", "target", "launch_place", "source")
 
 _RELEASE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -95,8 +95,12 @@ def _sql_quote_ident(name: str) -> str:
 
 
 def _strip(expr: str) -> str:
-    """SQL: surrounding spaces, tabs and line breaks removed."""
-    return f"trim({expr}, ' ' || chr(9) || chr(10) || chr(13))"
+    """SQL: surrounding spaces, tabs and line breaks removed (translate only if needed)."""
+    odd = f"contains({expr}, chr(9)) OR contains({expr}, chr(10)) OR contains({expr}, chr(13))"
+    return (
+        f"trim(CASE WHEN {odd} THEN translate({expr}, chr(9) || chr(10) || chr(13), '   ') "
+        f"ELSE {expr} END)"
+    )
 
 
 def _collapse(expr: str) -> str:
@@ -297,7 +301,9 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
     table = _check_columns(path, table)
     n_rows = table.num_rows
     q = _sql_quote_ident
-    stripped = {c: _strip(q(c)) for c in SOURCE_COLUMNS}
+    # Dates and counts are read with surrounding whitespace (and tabs) removed.
+    stripped = {c: f"{c}_s" for c in ("time_start", "time_end", *COUNT_COLUMNS)}
+    strip_sql = ", ".join(f"{_strip(q(c))} AS {alias}" for c, alias in stripped.items())
     collapsed = {c: _collapse(q(c)) for c in TEXT_COLUMNS}
     # The key keeps date-only values apart from midnight, and pads "3:30" to "03:30".
     key_times = [
@@ -316,7 +322,8 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
         f"coalesce(CAST(try_cast(try_cast({stripped[c]} AS DOUBLE) AS BIGINT) AS VARCHAR), '')"
         for c in COUNT_COLUMNS
     ]
-    rest = [stripped[c] for c in SOURCE_COLUMNS if c not in KEY_COLUMNS and c not in COUNT_COLUMNS]
+    # Content: the key, the counts as numbers ("93.0" == "93"), every other column as read.
+    rest = [q(c) for c in SOURCE_COLUMNS if c not in KEY_COLUMNS and c not in COUNT_COLUMNS]
     times_sql = ", ".join(
         f"{_timestamp_sql(stripped[c])} AS {c}" for c in ("time_start", "time_end")
     )
@@ -325,15 +332,17 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
         con.register("source_rows", table)
         result = con.sql(
             f"""
+            WITH stripped AS (SELECT *, {strip_sql} FROM source_rows),
+            keyed AS (SELECT *, {key_sql} AS key_text FROM stripped)
             SELECT
                 {times_sql},
                 {", ".join(f"try_cast({stripped[c]} AS DOUBLE) AS {c}_num" for c in COUNT_COLUMNS)},
                 {", ".join(f"({stripped[c]} = '') AS {c}_missing" for c in COUNT_COLUMNS)},
-                {", ".join(f"{collapsed[c]} AS {c}" for c in TEXT_COLUMNS)},
+                {collapsed["model"]} AS model,
                 substr(md5(key_text), 1, 16) AS report_id,
-                substr(md5(concat_ws(chr(31), key_text, {", ".join(canonical_counts)},
-                                     {", ".join(rest)})), 1, 16) AS content_hash
-            FROM (SELECT *, {key_sql} AS key_text FROM source_rows)
+                md5_number_lower(concat_ws(chr(31), key_text, {", ".join(canonical_counts)},
+                                           {", ".join(rest)})) AS content_hash
+            FROM keyed
             """
         ).to_arrow_table()
         if isinstance(result, pa.RecordBatchReader):  # pragma: no cover - older duckdb
@@ -358,7 +367,7 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
             "time_start": time_start,
             "time_end": result.column("time_end").cast(pa.timestamp("us")),
             "date": pc.cast(time_start, pa.date32()),
-            **{c: result.column(c) for c in TEXT_COLUMNS},
+            "model": result.column("model"),
             **{
                 c: pc.cast(pc.fill_null(result.column(f"{c}_num"), 0.0), pa.int64())
                 for c in COUNT_COLUMNS
@@ -374,8 +383,8 @@ def release_name(reports: pa.Table, fallback: str) -> str:
     """A release is named by its last report date (the date of the latest ``time_end``)."""
     if reports.num_rows == 0:
         return fallback
-    latest = max(v for v in reports.column("time_end").to_pylist() if v is not None)
-    return latest.date().isoformat()
+    latest = pc.max(reports.column("time_end")).as_py()
+    return fallback if latest is None else latest.date().isoformat()
 
 
 def _reference_models(path: Path, data: bytes) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from missilewatch.errors import InputError
 from missilewatch.ledger._duck import first_row
@@ -44,9 +45,6 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "time_end",
     "date",
     "model",
-    "target",
-    "launch_place",
-    "source",
     "launched",
     "destroyed",
     "not_reach_goal",
@@ -59,10 +57,10 @@ REPORT_COLUMNS: tuple[str, ...] = (
 
 _REPORT_DDL = f"""
     report_id VARCHAR, row_number BIGINT, time_start TIMESTAMP, time_end TIMESTAMP,
-    date DATE, model VARCHAR, target VARCHAR, launch_place VARCHAR, source VARCHAR,
+    date DATE, model VARCHAR,
     launched BIGINT, destroyed BIGINT, not_reach_goal BIGINT,
     launched_missing BOOLEAN, destroyed_missing BOOLEAN, not_reach_goal_missing BOOLEAN,
-    content_hash VARCHAR, raw {_RAW_TYPE}
+    content_hash UBIGINT, raw {_RAW_TYPE}
 """
 
 SCHEMA = f"""
@@ -287,7 +285,9 @@ def _ingest_in_transaction(
     row = first_row(con.execute("SELECT coalesce(max(release_id), 0) + 1 FROM releases"))
     release_id = int(row[0]) if row else 1
 
-    con.register("incoming", release.reports)
+    # One chunk per column: DuckDB scans misaligned Arrow chunks several times slower.
+    incoming = release.reports.combine_chunks()
+    con.register("incoming", incoming)
     columns = ", ".join(REPORT_COLUMNS)
     incoming_columns = ", ".join(f"i.{c}" for c in REPORT_COLUMNS)
     last_taxonomy = first_row(
@@ -324,9 +324,8 @@ def _ingest_in_transaction(
     # Allocations: derived data for the reports not vanished, following the taxonomy.
     allocation_columns = ["report_id", "date", "model", *COUNT_COLUMNS]
     if store_was_empty:
-        to_allocate = release.reports.select(allocation_columns).append_column(
-            "launched_details",
-            release.reports.column("raw").combine_chunks().field("launched_details"),
+        to_allocate = incoming.select(allocation_columns).append_column(
+            "launched_details", pc.struct_field(incoming.column("raw"), "launched_details")
         )
     else:
         scope = (
