@@ -241,6 +241,9 @@ def _fill_rates(
     products (a handful of anchors; a BLAS call here gains nothing and its threads
     compete with the run's own).
     """
+    if not np.any(schedule.high):
+        out[...] = 0.0  # no figure above zero (e.g. no imports): nothing to sample
+        return
     values = schedule.sample(rng, paths)  # (P, F, A)
     weights = schedule.weights(out.shape[1])  # (T, F, A)
     if factor is not None:
@@ -290,20 +293,21 @@ def simulate_paths(
         fill_launches_family_major(rng, params.pool, params.regimes, ws.future, ws.picks)
     observed = params.observed_launches
     available = ws.available
+    has_imports = bool(np.any(params.imports.high))
     ws.shortfall[:, history:, :] = 0.0
     ws.unmet[:, :history, :] = 0.0
+    ws.launches[:, :history, :] = observed.T[:, :, None]
     for t in range(months):
         np.add(ws.stock[:, t, :], ws.production[:, t, :], out=available)
-        available += ws.imports[:, t, :]
+        if has_imports:
+            available += ws.imports[:, t, :]
         lost = np.minimum(ws.losses[:, t, :], available, out=ws.losses[:, t, :])
         available -= lost
         if t < history:
-            fired = observed[t][:, None]
-            ws.launches[:, t, :] = fired
-            available -= fired
-            missing = np.maximum(available, 0.0, out=ws.shortfall[:, t, :])
-            np.subtract(missing, available, out=missing)  # max(-available, 0)
-            np.add(available, missing, out=ws.stock[:, t + 1, :])
+            available -= observed[t][:, None]
+            missing = np.negative(available, out=ws.shortfall[:, t, :])
+            np.maximum(missing, 0.0, out=missing)
+            np.maximum(available, 0.0, out=ws.stock[:, t + 1, :])  # available + missing
         else:
             planned = ws.future[:, t - history, :]
             fired = ws.launches[:, t, :]
@@ -372,14 +376,16 @@ class Reservoir:
         values = _chunk_values(chunk)
         families = log_w.shape[1]
         if not self.arrays:
+            # Stored family-major (families, months, slots): a replaced slot is then a
+            # scattered write within contiguous rows.
             self.arrays = {
-                key: np.empty((self.size, v.shape[1], v.shape[0]), dtype=np.float32)
+                key: np.empty((v.shape[0], v.shape[1], self.size), dtype=np.float32)
                 for key, v in values.items()
             }
             for f in range(families):
                 picks = _systematic(rng, weights[:, f] / totals[f], self.size)
                 for key, array in self.arrays.items():
-                    array[:, :, f] = values[key][f][:, picks].T
+                    array[f] = values[key][f][:, picks]
             self.log_total, self.log_total_sq = log_chunk, log_chunk_sq
         else:
             assert self.log_total is not None and self.log_total_sq is not None
@@ -390,7 +396,7 @@ class Reservoir:
                     continue
                 picks = rng.choice(len(weights), size=replace.size, p=weights[:, f] / totals[f])
                 for key, array in self.arrays.items():
-                    array[replace, :, f] = values[key][f][:, picks].T
+                    array[f][:, replace] = values[key][f][:, picks]
             self.log_total = np.logaddexp(self.log_total, log_chunk)
             self.log_total_sq = np.logaddexp(self.log_total_sq, log_chunk_sq)
         self.paths_seen += len(log_w)
@@ -431,6 +437,7 @@ class RunResult:
 
     params: StockFlowParams
     paths: int
+    #: Resampled paths, each (slots, months, families) (months + 1 for stock).
     resample: dict[str, NDArray[np.float32]]
     #: Per family, in ``params.families`` order.
     effective_sample_size: FloatArray
@@ -502,6 +509,6 @@ def run(
     return RunResult(
         params=params,
         paths=paths,
-        resample=reservoir.arrays,
+        resample={k: np.transpose(v, (2, 1, 0)) for k, v in reservoir.arrays.items()},
         effective_sample_size=reservoir.effective_sample_size,
     )
