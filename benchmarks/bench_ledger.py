@@ -91,7 +91,8 @@ def main(argv: list[str]) -> int:
         begin = time.perf_counter()
         csv_path = synthesize(rows, folder / "release")
         size_mb = csv_path.stat().st_size / 1e6
-        print(f"synthesized {rows:,} rows ({size_mb:,.0f} MB) in {time.perf_counter() - begin:.1f} s")
+        elapsed = time.perf_counter() - begin
+        print(f"synthesized {rows:,} rows ({size_mb:,.0f} MB) in {elapsed:.1f} s")
 
         db = folder / "bench.duckdb"
         begin = time.perf_counter()
@@ -118,7 +119,8 @@ def main(argv: list[str]) -> int:
         query_s = statistics.median(times)
         print(
             f"query stats(period='month', by='family'): median {query_s * 1000:.0f} ms over "
-            f"{len(times)} runs, {len(frame):,} rows out (target < {QUERY_TARGET_SECONDS * 1000:.0f} ms)"
+            f"{len(times)} runs, {len(frame):,} rows out "
+            f"(target < {QUERY_TARGET_SECONDS * 1000:.0f} ms)"
         )
         records = attacks(db)
         grouped = lambda: (  # noqa: E731

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -45,6 +47,18 @@ EndOption = Annotated[
     dt.datetime | None,
     typer.Option("--end", formats=["%Y-%m-%d"], help="Last report date (YYYY-MM-DD)."),
 ]
+
+
+@contextlib.contextmanager
+def _working(message: str) -> Iterator[None]:
+    """A spinner on standard error while long work runs, only when it is a terminal."""
+    from missilewatch.cli.common import err_console
+
+    if not err_console.is_terminal:
+        yield
+        return
+    with err_console.status(message):
+        yield
 
 
 def _source_caption(db: Path | None) -> str:
@@ -152,7 +166,9 @@ def ingest_command(
     """Store a release of the Ukrainian Air Force reports (one transaction)."""
     from missilewatch.ledger import ingest
 
-    _print_result(ingest(paths, db, taxonomy_file=taxonomy, allow_unknown=allow_unknown), db)
+    with _working("Reading and storing the release"):
+        result = ingest(paths, db, taxonomy_file=taxonomy, allow_unknown=allow_unknown)
+    _print_result(result, db)
 
 
 def update_command(
@@ -173,13 +189,14 @@ def update_command(
     """Download the newest release of the public dataset and ingest it."""
     from missilewatch.ledger import update
 
-    result = update(
-        db,
-        from_paths=from_paths or None,
-        url=url,
-        taxonomy_file=taxonomy,
-        allow_unknown=allow_unknown,
-    )
+    with _working("Fetching and storing the release"):
+        result = update(
+            db,
+            from_paths=from_paths or None,
+            url=url,
+            taxonomy_file=taxonomy,
+            allow_unknown=allow_unknown,
+        )
     _print_result(result, db)
 
 
