@@ -60,9 +60,7 @@ def emit_frame(
     if fmt is OutputFormat.csv:
         text = frame.to_csv(index=False)
     elif fmt is OutputFormat.json:
-        text = json.dumps(
-            json.loads(frame.to_json(orient="records", date_format="iso")), indent=2
-        )
+        text = json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")), indent=2)
         text += "\n"
     else:
         if output is not None:
