@@ -7,6 +7,7 @@ become one line on standard error and a non-zero exit.
 from __future__ import annotations
 
 import sys
+import warnings
 
 import typer
 
@@ -46,8 +47,21 @@ for _module in (ledger, model, defense, scenarios, web):
     _module.register(app)
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    # Users need the message, not the source line that raised it.
+    err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Console-script entry point."""
+    warnings.showwarning = _show_warning
     try:
         app()
     except MissilewatchError as error:
