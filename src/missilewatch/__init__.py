@@ -28,6 +28,7 @@ _PUBLIC_API: dict[str, str] = {
     "load_estimates": "missilewatch.estimates:load",
     # stock-flow (core in missilewatch.model, glue in missilewatch.api.stockpile)
     "stockpile": "missilewatch.api.stockpile:stockpile",
+    "stockpile_summary": "missilewatch.api.stockpile:stockpile_summary",
     "forecast_strikes": "missilewatch.api.stockpile:forecast_strikes",
     "backtest_strikes": "missilewatch.api.stockpile:backtest_strikes",
     "implied_stock": "missilewatch.api.stockpile:implied_stock",

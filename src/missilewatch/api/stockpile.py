@@ -541,7 +541,17 @@ def stockpile(
     )
 
 
-SUMMARY_COLUMNS: Final = ["level", "name", "metric", "p5", "p50", "p95", "mean", "unit"]
+SUMMARY_COLUMNS: Final = [
+    "level",
+    "name",
+    "metric",
+    "p5",
+    "p50",
+    "p95",
+    "mean",
+    "unit",
+    "assumption",
+]
 
 
 def summary_frame(
@@ -642,7 +652,13 @@ def summary_frame(
             add_probability(
                 level, name, "p_unmet_launches_by_end", float(np.mean(q["unmet"].sum(axis=1) > 0))
             )
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-1])
+    assumed = {
+        name: any(setup.assumed[setup.params.families[i]] for i in members)
+        for _, name, members in _select_series(setup, family, weapon_class)
+    }
+    frame["assumption"] = frame["name"].map(assumed).astype(bool)
+    return frame
 
 
 def stockpile_summary(
@@ -659,8 +675,8 @@ def stockpile_summary(
     """Summary figures: stock now, months of supply, net accumulation and
     P(production > launches) over the last 12 observed months, stock at ``until``.
 
-    Columns ``level, name, metric, p5, p50, p95, mean, unit``. Production includes
-    imports. A probability carries the same value in every column.
+    Columns ``level, name, metric, p5, p50, p95, mean, unit, assumption``. Production
+    includes imports. A probability carries the same value in every column.
     """
     outcome = simulate_stockpile(
         until=until, paths=paths, seed=seed, estimates=estimates, db=db, adjustments=adjustments

@@ -80,7 +80,7 @@ CREDIT = (
 
 
 @contextmanager
-def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
+def _progress(enabled: bool, label: str, total: int) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on standard error, only on a terminal (or when asked)."""
     if not enabled:
         yield None
@@ -90,12 +90,12 @@ def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] 
     with Progress(
         TextColumn(label),
         BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} paths"),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f} paths"),
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
     ) as bar:
-        task = bar.add_task(label, total=None)
+        task = bar.add_task(label, total=total)
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -139,7 +139,7 @@ def stockpile_command(
     from missilewatch.api import stockpile as api
 
     show_bar = progress if progress is not None else sys.stderr.isatty()
-    with _progress(show_bar, "stockpile") as callback:
+    with _progress(show_bar, "stockpile", paths) as callback:
         outcome = api.simulate_stockpile(
             until=until, paths=paths, seed=seed, estimates=estimates, db=db, progress=callback
         )
@@ -160,7 +160,7 @@ def stockpile_command(
         f"{paths:,} paths, seed {seed}; conditioned on "
         f"{len(outcome.setup.constraints_used)} dated estimates, smallest effective sample "
         f"size of a family {ess:,.0f}. "
-        "assumption=True: rests on a figure without a published source. " + CREDIT
+        "Rows with assumption=True rest on a figure without a published source. " + CREDIT
     )
     if fmt is OutputFormat.table and output is None:
         shown = frame.copy()
