@@ -261,7 +261,7 @@ def _check(model: _EstimateModel, subjects: frozenset[str]) -> list[str]:
             if part not in subjects:
                 problems.append(
                     f"field 'subject': unknown family or class {part!r} "
-                    "(see `missilewatch taxonomy` or the weapon classes in docs/estimates.md)"
+                    "(families: src/missilewatch/ledger/taxonomy.toml; classes: docs/estimates.md)"
                 )
     elif model.quantity in DEFENSE_QUANTITIES and not model.subject.strip():
         problems.append("field 'subject': an interceptor or system type is required")
