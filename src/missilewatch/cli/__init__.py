@@ -12,7 +12,7 @@ import warnings
 import typer
 
 from missilewatch import __version__
-from missilewatch.cli import defense, ledger, model, scenarios, web
+from missilewatch.cli import defense, ledger, model, scenarios, sweep, web
 from missilewatch.cli.common import err_console
 from missilewatch.errors import MissilewatchError
 
@@ -43,7 +43,7 @@ def _root(
     """missilewatch command line."""
 
 
-for _module in (ledger, model, defense, scenarios, web):
+for _module in (ledger, model, defense, scenarios, sweep, web):
     _module.register(app)
 
 
