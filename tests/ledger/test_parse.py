@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
-from missilewatch.ledger.parse import SOURCE_COLUMNS, read_release
+from missilewatch.ledger.parse import SOURCE_COLUMNS, content_hash_sql, raw_field, read_release
 
 
 def test_new_release_reads_every_row(release_new: Path) -> None:
@@ -47,9 +48,33 @@ def test_repeated_time_and_model_are_separate_reports(release_old: Path) -> None
     assert frame.loc[repeated, "report_id"].is_unique
 
 
-def test_report_id_is_stable_across_releases(release_old: Path, release_new: Path) -> None:
-    old = read_release(release_old).reports.to_pandas().set_index("report_id")
-    new = read_release(release_new).reports.to_pandas().set_index("report_id")
-    assert set(old.index) <= set(new.index)
-    changed = old.index[old["content_hash"] != new.loc[old.index, "content_hash"]]
-    assert sorted(new.loc[changed, "model"]) == ["3M22 Zircon", "Iskander-M/KN-23", "X-59/X-69"]
+def _fingerprints(release: Path) -> dict[str, int]:
+    reports = read_release(release).reports
+    con = duckdb.connect()
+    con.register("reports", reports)
+    rows = con.execute(
+        f"SELECT report_id, {content_hash_sql(raw_field(''))} FROM reports"
+    ).fetchall()
+    con.close()
+    return dict(rows)
+
+
+def test_report_id_is_stable_and_content_changes_are_seen(
+    release_old: Path, release_new: Path
+) -> None:
+    old = _fingerprints(release_old)
+    new = _fingerprints(release_new)
+    assert set(old) <= set(new) and len(new) - len(old) == 207
+    changed = {report_id for report_id in old if old[report_id] != new[report_id]}
+    models = read_release(release_new).reports.to_pandas().set_index("report_id")["model"]
+    assert sorted(models[list(changed)]) == ["3M22 Zircon", "Iskander-M/KN-23", "X-59/X-69"]
+
+
+def test_fingerprint_reads_counts_as_numbers() -> None:
+    con = duckdb.connect()
+    sql = content_hash_sql(lambda c: f"'{ {'launched': '93.0'}.get(c, 'x') }'")
+    same = content_hash_sql(lambda c: f"'{ {'launched': ' 93'}.get(c, 'x') }'")
+    other = content_hash_sql(lambda c: f"'{ {'launched': '94'}.get(c, 'x') }'")
+    a, b, c = con.execute(f"SELECT {sql}, {same}, {other}").fetchall()[0]
+    con.close()
+    assert a == b != c

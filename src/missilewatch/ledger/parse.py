@@ -18,7 +18,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -296,6 +296,46 @@ def _raw_struct(table: pa.Table) -> pa.ChunkedArray:
     return pa.chunked_array(chunks)
 
 
+def _key_sql(column: Callable[[str], str], stripped: Mapping[str, str] | None = None) -> str:
+    """SQL: the normalized key text of a report, from source columns named by ``column``.
+
+    The key keeps date-only values apart from midnight, and pads "3:30" to "03:30".
+    ``stripped`` names already stripped time columns (to reuse them).
+    """
+    times = []
+    for c in ("time_start", "time_end"):
+        text = stripped[c] if stripped else _strip(column(c))
+        times.append(
+            f"CASE WHEN length({text}) IN (15, 18) THEN substr({text}, 1, 11) || '0' "
+            f"|| substr({text}, 12) ELSE {text} END"
+        )
+    texts = [_collapse(column(c)) for c in ("model", "target", "launch_place", "source")]
+    return "concat_ws(chr(31), " + ", ".join([*times, *texts]) + ")"
+
+
+def content_hash_sql(column: Callable[[str], str]) -> str:
+    """SQL: a UBIGINT fingerprint of a report's content, from its source columns.
+
+    Content = the key, the counts as numbers ("93.0" == "93"), every other column as
+    read. Two versions of a report differ exactly when their fingerprints differ.
+    """
+    counts = [
+        f"coalesce(CAST(try_cast(try_cast({_strip(column(c))} AS DOUBLE) AS BIGINT) "
+        "AS VARCHAR), '')"
+        for c in COUNT_COLUMNS
+    ]
+    rest = [column(c) for c in SOURCE_COLUMNS if c not in KEY_COLUMNS and c not in COUNT_COLUMNS]
+    return (
+        f"md5_number_lower(concat_ws(chr(31), {_key_sql(column)}, {', '.join(counts)}, "
+        f"{', '.join(rest)}))"
+    )
+
+
+def raw_field(prefix: str) -> Callable[[str], str]:
+    """Column reference to a field of the ``raw`` struct, e.g. ``r.raw."launched"``."""
+    return lambda c: f"{prefix}raw.{_sql_quote_ident(c)}"
+
+
 def normalize(path: Path, table: pa.Table) -> pa.Table:
     """Normalized per-report records from the raw text table (see docs/ledger.md)."""
     table = _check_columns(path, table)
@@ -304,26 +344,7 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
     # Dates and counts are read with surrounding whitespace (and tabs) removed.
     stripped = {c: f"{c}_s" for c in ("time_start", "time_end", *COUNT_COLUMNS)}
     strip_sql = ", ".join(f"{_strip(q(c))} AS {alias}" for c, alias in stripped.items())
-    collapsed = {c: _collapse(q(c)) for c in TEXT_COLUMNS}
-    # The key keeps date-only values apart from midnight, and pads "3:30" to "03:30".
-    key_times = [
-        f"CASE WHEN length({stripped[c]}) IN (15, 18) THEN substr({stripped[c]}, 1, 11) || '0' "
-        f"|| substr({stripped[c]}, 12) ELSE {stripped[c]} END"
-        for c in ("time_start", "time_end")
-    ]
-    key_sql = (
-        "concat_ws(chr(31), "
-        + ", ".join(
-            [*key_times, *(collapsed[c] for c in ("model", "target", "launch_place", "source"))]
-        )
-        + ")"
-    )
-    canonical_counts = [
-        f"coalesce(CAST(try_cast(try_cast({stripped[c]} AS DOUBLE) AS BIGINT) AS VARCHAR), '')"
-        for c in COUNT_COLUMNS
-    ]
-    # Content: the key, the counts as numbers ("93.0" == "93"), every other column as read.
-    rest = [q(c) for c in SOURCE_COLUMNS if c not in KEY_COLUMNS and c not in COUNT_COLUMNS]
+    key_sql = _key_sql(q, stripped)
     times_sql = ", ".join(
         f"{_timestamp_sql(stripped[c])} AS {c}" for c in ("time_start", "time_end")
     )
@@ -338,10 +359,8 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
                 {times_sql},
                 {", ".join(f"try_cast({stripped[c]} AS DOUBLE) AS {c}_num" for c in COUNT_COLUMNS)},
                 {", ".join(f"({stripped[c]} = '') AS {c}_missing" for c in COUNT_COLUMNS)},
-                {collapsed["model"]} AS model,
-                substr(md5(key_text), 1, 16) AS report_id,
-                md5_number_lower(concat_ws(chr(31), key_text, {", ".join(canonical_counts)},
-                                           {", ".join(rest)})) AS content_hash
+                {_collapse(q("model"))} AS model,
+                substr(md5(key_text), 1, 16) AS report_id
             FROM keyed
             """
         ).to_arrow_table()
@@ -373,7 +392,6 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
                 for c in COUNT_COLUMNS
             },
             **{f"{c}_missing": result.column(f"{c}_missing") for c in COUNT_COLUMNS},
-            "content_hash": result.column("content_hash"),
             "raw": _raw_struct(table),
         }
     )

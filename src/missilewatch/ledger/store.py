@@ -29,7 +29,13 @@ import pyarrow.compute as pc
 from missilewatch.errors import InputError
 from missilewatch.ledger._duck import first_row
 from missilewatch.ledger.allocation import allocate, model_family_table, model_weights
-from missilewatch.ledger.parse import COUNT_COLUMNS, SOURCE_COLUMNS, ParsedRelease
+from missilewatch.ledger.parse import (
+    COUNT_COLUMNS,
+    SOURCE_COLUMNS,
+    ParsedRelease,
+    content_hash_sql,
+    raw_field,
+)
 from missilewatch.ledger.snapshot import SnapshotInfo, load_snapshot
 from missilewatch.ledger.taxonomy import Taxonomy
 from missilewatch.ledger.taxonomy import load as load_taxonomy
@@ -51,7 +57,6 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "launched_missing",
     "destroyed_missing",
     "not_reach_goal_missing",
-    "content_hash",
     "raw",
 )
 
@@ -60,7 +65,7 @@ _REPORT_DDL = f"""
     date DATE, model VARCHAR,
     launched BIGINT, destroyed BIGINT, not_reach_goal BIGINT,
     launched_missing BOOLEAN, destroyed_missing BOOLEAN, not_reach_goal_missing BOOLEAN,
-    content_hash UBIGINT, raw {_RAW_TYPE}
+    raw {_RAW_TYPE}, content_hash UBIGINT
 """
 
 SCHEMA = f"""
@@ -400,21 +405,30 @@ def _apply_release(
     """Compare ``incoming`` with the stored reports and apply it; None if nothing changes.
 
     Returns (added, revised, vanished, reappeared, unchanged) and leaves the temp table
-    ``changed_ids`` (reports to allocate anew).
+    ``changed_ids`` (reports to allocate anew). Content fingerprints are computed here,
+    when there is something to compare with (a first ingest stores none).
     """
     columns = ", ".join(REPORT_COLUMNS)
-    incoming_columns = ", ".join(f"i.{c}" for c in REPORT_COLUMNS)
+    con.execute(
+        f"UPDATE reports SET content_hash = {content_hash_sql(raw_field(''))} "
+        "WHERE content_hash IS NULL"
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE incoming_hash AS
+        SELECT report_id, {content_hash_sql(raw_field("i."))} AS content_hash FROM incoming i"""
+    )
     counts = first_row(
         con.execute(
             """
-        SELECT
-          count(*) FILTER (WHERE r.report_id IS NULL),
-          count(*) FILTER (WHERE r.report_id IS NOT NULL AND r.content_hash <> i.content_hash),
-          count(*) FILTER (WHERE r.report_id IS NOT NULL AND r.vanished_release IS NOT NULL),
-          count(*) FILTER (WHERE r.report_id IS NOT NULL AND r.content_hash = i.content_hash
-                           AND r.vanished_release IS NULL)
-        FROM incoming i LEFT JOIN reports r USING (report_id)
-        """
+            SELECT
+              count(*) FILTER (WHERE r.report_id IS NULL),
+              count(*) FILTER (WHERE r.report_id IS NOT NULL
+                               AND r.content_hash <> i.content_hash),
+              count(*) FILTER (WHERE r.report_id IS NOT NULL AND r.vanished_release IS NOT NULL),
+              count(*) FILTER (WHERE r.report_id IS NOT NULL AND r.content_hash = i.content_hash
+                               AND r.vanished_release IS NULL)
+            FROM incoming_hash i LEFT JOIN reports r USING (report_id)
+            """
         )
     )
     assert counts is not None
@@ -422,7 +436,7 @@ def _apply_release(
     vanished_row = first_row(
         con.execute(
             """SELECT count(*) FROM reports r WHERE r.vanished_release IS NULL
-           AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.report_id = r.report_id)"""
+            AND NOT EXISTS (SELECT 1 FROM incoming_hash i WHERE i.report_id = r.report_id)"""
         )
     )
     vanished = int(vanished_row[0]) if vanished_row else 0
@@ -432,24 +446,24 @@ def _apply_release(
             con.execute("SELECT taxonomy_hash FROM releases ORDER BY release_id DESC LIMIT 1")
         )
         if last is not None and last[0] == taxonomy.digest:
+            con.execute("DROP TABLE incoming_hash")
             return None  # same reports under the same taxonomy: nothing to record
     # Reports whose allocation must be (re)computed: new, revised or back from vanished.
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE changed_ids AS
-        SELECT i.report_id FROM incoming i LEFT JOIN reports r USING (report_id)
+        SELECT i.report_id FROM incoming_hash i LEFT JOIN reports r USING (report_id)
         WHERE r.report_id IS NULL OR r.content_hash <> i.content_hash
            OR r.vanished_release IS NOT NULL
         """
     )
-
     # Revisions: keep the replaced values and the release they came from.
     con.execute(
         f"""
         INSERT INTO report_history
-        SELECT {", ".join(f"r.{c}" for c in REPORT_COLUMNS)},
+        SELECT {", ".join(f"r.{c}" for c in REPORT_COLUMNS)}, r.content_hash,
                coalesce(r.revised_release, r.first_release), ?
-        FROM reports r JOIN incoming i USING (report_id)
+        FROM reports r JOIN incoming_hash i USING (report_id)
         WHERE r.content_hash <> i.content_hash
         """,
         [release_id],
@@ -457,28 +471,34 @@ def _apply_release(
     con.execute(
         f"""
         UPDATE reports r SET
-            {", ".join(f"{c} = i.{c}" for c in REPORT_COLUMNS if c != "report_id")},
-            revised_release = CASE WHEN r.content_hash <> i.content_hash
+            {", ".join(f"{c} = n.{c}" for c in REPORT_COLUMNS if c != "report_id")},
+            content_hash = n.new_hash,
+            revised_release = CASE WHEN r.content_hash <> n.new_hash
                                    THEN {release_id} ELSE r.revised_release END,
             vanished_release = NULL
-        FROM incoming i
-        WHERE r.report_id = i.report_id
-          AND (r.content_hash <> i.content_hash OR r.vanished_release IS NOT NULL
-               OR r.row_number <> i.row_number)
+        FROM (SELECT i.*, h.content_hash AS new_hash
+              FROM incoming i JOIN incoming_hash h USING (report_id)) n
+        WHERE r.report_id = n.report_id
+          AND (r.content_hash <> n.new_hash OR r.vanished_release IS NOT NULL
+               OR r.row_number <> n.row_number)
         """
     )
     con.execute(
         f"""
         UPDATE reports r SET vanished_release = {release_id}
         WHERE r.vanished_release IS NULL
-          AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.report_id = r.report_id)
+          AND NOT EXISTS (SELECT 1 FROM incoming_hash i WHERE i.report_id = r.report_id)
         """
     )
     con.execute(
         f"""
-        INSERT INTO reports ({columns}, first_release, revised_release, vanished_release)
-        SELECT {incoming_columns}, {release_id}, NULL, NULL
-        FROM incoming i ANTI JOIN reports r USING (report_id)
+        INSERT INTO reports ({columns}, content_hash, first_release, revised_release,
+                             vanished_release)
+        SELECT {", ".join(f"i.{c}" for c in REPORT_COLUMNS)}, h.content_hash,
+               {release_id}, NULL, NULL
+        FROM incoming i JOIN incoming_hash h USING (report_id)
+        ANTI JOIN reports r USING (report_id)
         """
     )
+    con.execute("DROP TABLE incoming_hash")
     return added, revised, vanished, reappeared, unchanged
