@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import duckdb
@@ -78,3 +80,21 @@ def test_fingerprint_reads_counts_as_numbers() -> None:
     a, b, c = con.execute(f"SELECT {sql}, {same}, {other}").fetchall()[0]
     con.close()
     assert a == b != c
+
+
+def test_quoted_line_breaks_and_bom_are_read(tmp_path: Path, release_new: Path) -> None:
+    lines = (release_new / "missile_attacks_daily.csv").read_text(encoding="utf-8").splitlines()
+    header, first = lines[0], lines[1]
+    fields = next(csv.reader([first]))
+    fields[SOURCE_COLUMNS.index("launch_place_details")] = "{'Shahed-136/131':\n 'Kursk oblast'}"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(fields)
+    target = tmp_path / "multiline"
+    target.mkdir()
+    text = "\ufeff" + header + "\n" + buffer.getvalue() + "\n".join(lines[2:20]) + "\n"
+    (target / "missile_attacks_daily.csv").write_text(text, encoding="utf-8")
+    reports = read_release(target).reports
+    assert reports.num_rows == 19
+    raw = reports.column("raw")[0].as_py()
+    assert raw["launch_place_details"] == "{'Shahed-136/131':\n 'Kursk oblast'}"
+    assert reports.column("launched")[0].as_py() == 93

@@ -129,3 +129,20 @@ def test_snapshot_report_ids_are_those_of_the_parser(release_new: Path) -> None:
     shipped = set(attacks(allocated=False)["report_id"])
     parsed = set(read_release(release_new).reports.column("report_id").to_pylist())
     assert shipped == parsed
+
+
+def test_unknown_family_or_class_is_named() -> None:
+    from missilewatch.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="'Tomahawk' does not occur"):
+        stats(family="Tomahawk")
+    with pytest.raises(UnknownNameError, match="weapon class 'hypersonic'"):
+        stats(weapon_class="hypersonic")
+
+
+def test_family_filter_with_class_grouping_counts_reports_once() -> None:
+    filtered = stats(period="year", by="class", family=["Kh-101/Kh-555", "Kalibr"])
+    records = attacks()
+    chosen = records[records["family"].isin(["Kh-101/Kh-555", "Kalibr"])]
+    expected = chosen.groupby(chosen["date"].dt.year)["report_id"].nunique()
+    assert filtered["reports"].tolist() == expected.tolist()

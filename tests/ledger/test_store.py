@@ -133,3 +133,40 @@ def test_user_taxonomy_maps_a_new_model(db: Path, tmp_path: Path, release_new: P
     first = rows[rows["model"] == "Tornado-S and Shahed-136/131"]
     assert set(first["family"]) == {"Tornado-S", "Shahed/Geran"}
     assert first["launched"].sum() == 93
+
+
+def test_unknown_model_leaves_a_filled_store_unchanged(
+    db: Path, tmp_path: Path, release_old: Path, release_new: Path
+) -> None:
+    ingest(release_old, db)
+    before = store_contents(db)
+
+    def rename(index: int, row: dict[str, str]) -> None:
+        if index == 3:
+            row["model"] = "Palianytsia-X"
+
+    edited = write_release(tmp_path / "edited", release_new, edit=rename)
+    with pytest.raises(UnknownNameError, match="Palianytsia-X"):
+        ingest(edited, db)
+    assert store_contents(db) == before
+
+
+def test_a_new_taxonomy_reallocates_every_report(
+    db: Path, tmp_path: Path, release_old: Path, release_new: Path
+) -> None:
+    ingest(release_old, db)
+    shared = attacks(db, end="2025-12-31")
+    kn23_before = shared.loc[shared["family"] == "KN-23", "launched"].sum()
+    user = tmp_path / "even.toml"
+    user.write_text(
+        '[[model]]\nname = "Iskander-M/KN-23"\nfamilies = { "Iskander-M" = 1, "KN-23" = 1 }\n',
+        encoding="utf-8",
+    )
+    ingest(release_new, db, taxonomy_file=user)
+    after = attacks(db, end="2025-12-31")
+    kn23_after = after.loc[after["family"] == "KN-23", "launched"].sum()
+    reported = attacks(db, allocated=False, end="2025-12-31")
+    combined = reported.loc[reported["model"] == "Iskander-M/KN-23", "launched"].sum()
+    assert kn23_before < kn23_after
+    assert abs(kn23_after - combined / 2) <= reported["model"].eq("Iskander-M/KN-23").sum()
+    assert after["launched"].sum() == reported["launched"].sum()
