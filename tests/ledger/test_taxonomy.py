@@ -94,3 +94,19 @@ def test_bad_user_file_names_file_and_field(tmp_path: Path) -> None:
     user.write_text('[[family]]\nname = "X"\nclass = "laser"\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"bad\.toml: family #1 \(X\): field 'class'"):
         taxonomy.load(user)
+
+
+def test_iskander_kn23_weights_are_exact_thirds() -> None:
+    fractions = taxonomy.load().model_fractions("Iskander-M/KN-23")
+    assert fractions == {"Iskander-M": Fraction(2, 3), "KN-23": Fraction(1, 3)}
+    assert "CNN" in taxonomy.load().models["Iskander-M/KN-23"].source
+
+
+def test_fraction_weight_must_be_valid(tmp_path: Path) -> None:
+    user = tmp_path / "bad.toml"
+    user.write_text(
+        '[[model]]\nname = "Iskander-M/KN-23"\nfamilies = { "Iskander-M" = "two thirds" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"model #1 \(Iskander-M/KN-23\): weight of 'Iskander-M'"):
+        taxonomy.load(user)

@@ -38,8 +38,8 @@ WEAPON_CLASSES: tuple[str, ...] = (
     "unknown",
 )
 
-#: Weights are turned into exact fractions with this largest denominator, so that the
-#: allocation can work in integers and conserve totals exactly.
+#: Decimal weights are turned into exact fractions with this largest denominator, so that
+#: the allocation can work in integers and conserve totals exactly.
 WEIGHT_DENOMINATOR_LIMIT = 10_000
 
 _WHITESPACE = re.compile(r"\s+")
@@ -71,7 +71,7 @@ class ModelEntry:
     """An explicit mapping of one reported model string to weighted families."""
 
     name: str
-    families: dict[str, float]
+    families: dict[str, Fraction]
     note: str = ""
     source: str = ""
 
@@ -149,15 +149,10 @@ class Taxonomy:
         return self.model_fractions(model) is not None
 
 
-def _exact_weights(weights: dict[str, float]) -> dict[str, Fraction]:
-    """Weights as exact fractions summing to exactly 1 (the largest absorbs rounding)."""
-    fractions = {
-        family: Fraction(weight).limit_denominator(WEIGHT_DENOMINATOR_LIMIT)
-        for family, weight in weights.items()
-    }
-    total = sum(fractions.values(), Fraction(0))
-    scaled = {family: weight / total for family, weight in fractions.items()}
-    return scaled
+def _exact_weights(weights: dict[str, Fraction]) -> dict[str, Fraction]:
+    """Weights scaled to exact fractions summing to exactly 1."""
+    total = sum(weights.values(), Fraction(0))
+    return {family: weight / total for family, weight in weights.items()}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -170,6 +165,20 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: not valid TOML: {error}") from error
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not UTF-8 text (byte {error.start})") from error
+
+
+def _weight(value: object) -> Fraction | None:
+    """A weight from TOML: a number, or a fraction written as a string ("2/3")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return Fraction(value).limit_denominator(WEIGHT_DENOMINATOR_LIMIT)
+    if isinstance(value, str):
+        try:
+            return Fraction(value.strip())
+        except (ValueError, ZeroDivisionError):
+            return None
+    return None
 
 
 def _parse_families(path: Path, data: dict[str, Any]) -> dict[str, Family]:
@@ -211,14 +220,18 @@ def _parse_models(path: Path, data: dict[str, Any]) -> dict[str, ModelEntry]:
             raise InputError(f"{where}: field 'name' must be a non-empty string")
         if not isinstance(weights, dict) or not weights:
             raise InputError(f"{where} ({name}): field 'families' must be a table family = weight")
+        parsed: dict[str, Fraction] = {}
         for family, weight in weights.items():
-            if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+            value = _weight(weight)
+            if value is None or value <= 0:
                 raise InputError(
-                    f"{where} ({name}): weight of {family!r} must be a positive number"
+                    f"{where} ({name}): weight of {family!r} must be a positive number "
+                    'or a fraction such as "2/3"'
                 )
+            parsed[str(family)] = value
         models[name] = ModelEntry(
             name=name,
-            families={str(k): float(v) for k, v in weights.items()},
+            families=parsed,
             note=str(item.get("note", "")),
             source=str(item.get("source", "")),
         )
