@@ -62,7 +62,10 @@ def test_destroyed_above_launched_is_flagged_then_corrected(
     assert len(revised) == 3
     missing = check(db, flags=["launched_missing"])
     assert sorted(missing["model"]) == ["C-300", "C-300", "Iskander-M/KN-23"]
-    assert not check(db, flags=["outcome_gt_launched"]).empty
+    over = check(db, flags=["outcome_gt_launched"])
+    assert over[["model", "launched", "destroyed", "not_reach_goal"]].values.tolist() == [
+        ["Shahed-136/131", 16, 15, 11]
+    ]
 
 
 def test_vanished_rows_are_flagged_not_deleted(db: Path, tmp_path: Path, release_new: Path) -> None:
