@@ -1,0 +1,352 @@
+"""One sweep point: the engines under one scenario and seed, reduced to the outputs.
+
+:func:`run_point` is what an executor runs. It takes and returns plain picklable data,
+so it runs the same in process, in a process pool or on a Dask worker. The ledger,
+the estimates and the air-defense setup are read once per worker process and kept
+(keyed by the fingerprints the sweep recorded), since they are the same for every
+point of a sweep.
+
+The stock-flow engine and the campaign are the public ones
+(:func:`missilewatch.api.stockpile.simulate_stockpile`,
+:func:`missilewatch.api.stockpile.forecast_strikes`,
+:func:`missilewatch.api.defense.campaign_from_forecast`); a point with no doctrine
+change gives exactly the numbers of :func:`missilewatch.api.defense.defense_campaign`
+with the point's seed.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import pandas as pd
+
+from missilewatch.errors import MissilewatchError
+from missilewatch.estimates import EstimateSet
+from missilewatch.paths import HOME_ENV
+from missilewatch.scenarios.spec import ScenarioSpec
+
+if TYPE_CHECKING:
+    from missilewatch.api.defense import DefenseSetup
+    from missilewatch.api.stockpile import StockpileRun
+    from missilewatch.defense.campaign import CampaignDraws
+    from missilewatch.defense.params import Defense
+
+PERCENTILES: Final = (5, 25, 50, 75, 95)
+PERCENTILE_COLUMNS: Final = tuple(f"p{q}" for q in PERCENTILES)
+
+# Capturing warnings swaps process-wide state; in a thread-based executor two points
+# doing it at once would restore each other's filters. The stock-flow run (the only
+# step that warns) therefore holds this lock while warnings are captured.
+_WARNINGS_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRequest:
+    """One output, resolved against the forecast.
+
+    Attributes:
+        metric: see ``missilewatch.sweep.spec.METRICS``.
+        name: family or class (stock), interceptor type, threat family or group, or "".
+        level: ``family`` or ``class`` for a stock output, else "".
+        month: the month as text (``2027-06``), or "" for the depletion month.
+        month_index: offset of ``month`` from the forecast start.
+        unit: what the numbers count.
+    """
+
+    metric: str
+    name: str
+    level: str
+    month: str
+    month_index: int
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class PointTask:
+    """Everything a worker needs to run one point (plain, picklable data)."""
+
+    point: int
+    seed: int
+    scenario: ScenarioSpec
+    scenario_source: str
+    shots_per_target: tuple[tuple[str, int], ...]  # threat class -> shots, all counted types
+    forecast_start: str
+    until: str
+    paths: int
+    outputs: tuple[OutputRequest, ...]
+    db: str | None
+    estimates: str | None
+    data_fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class PointResult:
+    """The output rows of one point and the warnings its engines gave."""
+
+    point: int
+    rows: tuple[dict[str, object], ...]
+    warnings: tuple[str, ...]
+    seconds: float
+
+
+def needs_stock_flow(outputs: Sequence[OutputRequest]) -> bool:
+    return any(output.metric == "stock" for output in outputs)
+
+
+def needs_campaign(outputs: Sequence[OutputRequest]) -> bool:
+    return any(output.metric != "stock" for output in outputs)
+
+
+def run_point(task: PointTask) -> PointResult:
+    """Run the engines for one point and reduce them to the requested outputs."""
+    import time
+
+    began = time.perf_counter()
+    _check_worker_data(task)
+    start = pd.Period(task.forecast_start, freq="M")
+    adjustments = task.scenario.freeze(start, source=task.scenario_source)
+    estimate_set = cached_estimates(task.estimates)
+    pairs: list[tuple[OutputRequest, dict[str, object]]] = []
+    caught: list[str] = []
+    if needs_stock_flow(task.outputs):
+        from missilewatch.api import stockpile as stock_api
+
+        with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as records:
+            warnings.simplefilter("always")
+            outcome = stock_api.simulate_stockpile(
+                until=task.until,
+                paths=task.paths,
+                seed=task.seed,
+                estimates=estimate_set,
+                db=_path(task.db),
+                adjustments=adjustments,
+            )
+        caught += [str(record.message) for record in records]
+        pairs += _stock_rows(outcome, task.outputs)
+    if needs_campaign(task.outputs):
+        from missilewatch.api import defense as defense_api
+        from missilewatch.api import stockpile as stock_api
+
+        forecast = stock_api.forecast_strikes(
+            until=task.until,
+            start=start,
+            paths=task.paths,
+            seed=task.seed,
+            db=_path(task.db),
+            adjustments=adjustments,
+            estimates=estimate_set,
+        )
+        months = list(forecast.months)
+        setup = cached_defense_setup(
+            task.estimates, task.db, os.environ.get(HOME_ENV), str(months[0]), task.data_fingerprint
+        )
+        setup = with_shots_per_target(setup, dict(task.shots_per_target))
+        campaign = defense_api.campaign_from_forecast(
+            setup,
+            months=months,
+            families=list(forecast.families),
+            launches=np.asarray(forecast.launches),
+            attacks=np.asarray(forecast.attacks),
+            seed=task.seed,
+            adjustments=adjustments,
+        )
+        flagged = any(setup.assumption.values())
+        pairs += _campaign_rows(campaign.draws, setup.defense, task.outputs, flagged)
+    order = {output: position for position, output in enumerate(task.outputs)}
+    pairs.sort(key=lambda pair: order[pair[0]])
+    rows = tuple(row for _, row in pairs)
+    return PointResult(task.point, rows, tuple(caught), time.perf_counter() - began)
+
+
+def with_shots_per_target(setup: DefenseSetup, shots: Mapping[str, int]) -> DefenseSetup:
+    """The air-defense setup with every counted type firing ``shots`` per target.
+
+    ``shots`` maps a threat class to the interceptors fired at each engaged target of
+    that class. The engaged share of each threat (calibrated on the ledger's intercept
+    rates with the estimates' doctrine) is kept: the change is one of doctrine, with
+    the same missiles coming within reach.
+    """
+    from missilewatch.defense.params import Defense
+
+    if not shots:
+        return setup
+    interceptors = {}
+    for name, kind in setup.defense.interceptors.items():
+        if kind.tracked:
+            engagements = {
+                threat_class: (
+                    replace(engagement, shots_per_target=int(shots[threat_class]))
+                    if threat_class in shots
+                    else engagement
+                )
+                for threat_class, engagement in kind.engagements.items()
+            }
+            kind = replace(kind, engagements=engagements)
+        interceptors[name] = kind
+    defense = Defense(interceptors, setup.defense.threats, setup.defense.layer_order)
+    return replace(setup, defense=defense)
+
+
+# --- outputs -----------------------------------------------------------------------------
+
+
+Pair = tuple[OutputRequest, dict[str, object]]
+
+
+def _row(request: OutputRequest, values: np.ndarray, assumption: bool) -> Pair:
+    quantiles = np.percentile(np.asarray(values, dtype=np.float64), PERCENTILES)
+    row: dict[str, object] = {
+        "metric": request.metric,
+        "name": request.name,
+        "month": request.month,
+    }
+    row.update({column: float(q) for column, q in zip(PERCENTILE_COLUMNS, quantiles, strict=True)})
+    row["mean"] = float(np.mean(values))
+    row["unit"] = request.unit
+    row["assumption"] = assumption
+    return request, row
+
+
+def _probability_row(request: OutputRequest, probability: float, assumption: bool) -> Pair:
+    # As in the stock-flow summary: a probability carries the same value in every column.
+    return _row(request, np.array([probability]), assumption)
+
+
+def _stock_rows(outcome: StockpileRun, outputs: Sequence[OutputRequest]) -> list[Pair]:
+    from missilewatch.api import stockpile as stock_api
+
+    rows: list[Pair] = []
+    for request in outputs:
+        if request.metric != "stock":
+            continue
+        selection = (
+            {"family": request.name}
+            if request.level == "family"
+            else {"weapon_class": request.name}
+        )
+        frame = stock_api.stockpile_frame(
+            outcome, start=request.month, until=request.month, **selection
+        )
+        match = frame[
+            (frame["level"] == request.level)
+            & (frame["name"] == request.name)
+            & (frame["quantity"] == "stock")
+        ]
+        if len(match) != 1:
+            raise MissilewatchError(
+                f"sweep: output stock {request.name} {request.month}: not in the engine's result"
+            )
+        found = match.iloc[0]
+        row: dict[str, object] = {
+            "metric": request.metric,
+            "name": request.name,
+            "month": request.month,
+        }
+        row.update({column: float(found[column]) for column in PERCENTILE_COLUMNS})
+        row["mean"] = float(found["mean"])
+        row["unit"] = request.unit
+        row["assumption"] = bool(found["assumption"])
+        rows.append((request, row))
+    return rows
+
+
+def _campaign_rows(
+    draws: CampaignDraws, defense: Defense, outputs: Sequence[OutputRequest], assumption: bool
+) -> list[Pair]:
+    from missilewatch.defense.campaign import NOT_DEPLETED, ballistic_families
+
+    months = draws.months
+    # A path that never runs short counts as the horizon's length (censored), as in the
+    # campaign summary's depletion_month_offset.
+    depletion = np.where(draws.depletion_month == NOT_DEPLETED, months, draws.depletion_month)
+    rows: list[Pair] = []
+    for request in outputs:
+        if request.metric == "depletion_month":
+            rows.append(_row(request, depletion, assumption))
+        elif request.metric == "p_depletion_before":
+            before = (draws.depletion_month != NOT_DEPLETED) & (
+                draws.depletion_month < request.month_index
+            )
+            rows.append(_probability_row(request, float(np.mean(before)), assumption))
+        elif request.metric == "interceptor_stock":
+            rows.append(
+                _row(request, draws.stock[request.name][:, request.month_index], assumption)
+            )
+        elif request.metric == "leakers":
+            members = (
+                ballistic_families(draws, defense)
+                if request.name == "ballistic-capable"
+                else [request.name]
+            )
+            window = slice(0, request.month_index + 1)
+            total = np.zeros(draws.paths)
+            for family in members:
+                total = total + draws.leakers[family][:, window].sum(axis=1)
+            rows.append(_row(request, total, assumption))
+    return rows
+
+
+# --- per-process caches ---------------------------------------------------------------------
+
+
+def _path(text: str | None) -> Path | None:
+    return Path(text) if text is not None else None
+
+
+@functools.lru_cache(maxsize=8)
+def cached_estimates(estimates: str | None) -> EstimateSet:
+    """The estimates (shipped plus the user's file), read once per process."""
+    from missilewatch import estimates as estimates_module
+
+    return estimates_module.load(_path(estimates))
+
+
+@functools.lru_cache(maxsize=8)
+def cached_defense_setup(
+    estimates: str | None, db: str | None, home: str | None, first_month: str, fingerprint: str
+) -> DefenseSetup:
+    """The air-defense setup in force at the forecast's first month, built once per process.
+
+    ``home`` and ``fingerprint`` only key the cache: another data directory or other
+    data or estimates build a new setup.
+    """
+    from missilewatch.api import defense as defense_api
+
+    day = pd.Period(first_month, freq="M").start_time.date()
+    setup, _ = defense_api.load_setup(_path(estimates), _path(db), as_of=day)
+    return setup
+
+
+@functools.lru_cache(maxsize=8)
+def data_fingerprint(db: str | None, home: str | None, estimates: str | None) -> str:
+    """The ledger data and estimates in use, as one text (compared across workers)."""
+    from missilewatch.scenarios.runs import data_provenance, estimates_fingerprint
+
+    provenance = data_provenance(_path(db))
+    return (
+        f"data {provenance['data_release']} {provenance['data_file_sha256']} "
+        f"to {provenance['data_last_date']}; estimates {estimates_fingerprint(_path(estimates))}"
+    )
+
+
+def _check_worker_data(task: PointTask) -> None:
+    here = data_fingerprint(task.db, os.environ.get(HOME_ENV), task.estimates)
+    if here != task.data_fingerprint:
+        raise MissilewatchError(
+            f"sweep point {task.point}: the worker reads other data than the sweep "
+            f"(worker: {here}; sweep: {task.data_fingerprint}); give every worker the same "
+            "store (--db) and estimates file"
+        )
+
+
+def warning_key(message: str) -> str:
+    """Warnings that differ only in their numbers are one warning across points."""
+    return "".join("#" if character.isdigit() else character for character in message)
