@@ -119,6 +119,8 @@ class Marker:
 
     x: object
     label: str
+    #: Optional text to the left of the line (e.g. "reconstruction" before "forecast").
+    label_before: str = ""
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,8 @@ def stockpile_fan(
     assumption = "assumption" in rows and bool(rows["assumption"].any())
     return Chart(
         key=f"stockpile-{_slug(name)}",
-        title=f"Estimated Russian stock of {_label(name, level)} missiles",
+        title=f"Estimated Russian stock of {_label(name, level)} missiles, "
+        "reconstructed and forecast",
         y_label="missiles in stock",
         source=MODEL_SOURCE,
         layers=layers,
@@ -479,6 +482,17 @@ def _to_plotly(chart: Chart) -> go.Figure:
             yanchor="top",
             font={"size": 11, "color": "#555555"},
         )
+        if marker.label_before:
+            figure.add_annotation(
+                x=_plotly_x(marker.x),
+                y=1,
+                yref="paper",
+                text=marker.label_before,
+                showarrow=False,
+                xanchor="right",
+                yanchor="top",
+                font={"size": 11, "color": "#555555"},
+            )
     source = chart.source + (f"<br>{chart.note}" if chart.note else "")
     figure.update_layout(
         title={"text": chart.title, "x": 0.0, "xanchor": "left"},
@@ -571,6 +585,18 @@ def _to_matplotlib(chart: Chart) -> MplFigure:
             fontsize=8,
             color="#555555",
         )
+        if marker.label_before:
+            axes.annotate(
+                marker.label_before,
+                xy=(marker.x, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(-3, -3),
+                textcoords="offset points",
+                ha="right",
+                va="top",
+                fontsize=8,
+                color="#555555",
+            )
     axes.set_title(chart.title, loc="left", fontsize=12)
     axes.set_ylabel(chart.y_label)
     if chart.x_label:
@@ -624,7 +650,15 @@ def _forecast_marker(rows: pd.DataFrame) -> tuple[Marker, ...]:
     future = rows[~rows["observed"].astype(bool)]
     if future.empty or len(future) == len(rows):
         return ()
-    return (Marker(x=_month_starts(future["month"].iloc[:1])[0], label="forecast"),)
+    first = future["month"].iloc[0]
+    label = f"forecast from {pd.Period(str(first), freq='M').strftime('%b %Y')}"
+    return (
+        Marker(
+            x=_month_starts(future["month"].iloc[:1])[0],
+            label=f"{label} \u2192",
+            label_before="\u2190 reconstruction",
+        ),
+    )
 
 
 def _month_starts(months: pd.Series) -> list[pd.Timestamp]:

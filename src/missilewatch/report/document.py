@@ -130,7 +130,12 @@ def build_report(
             if stock is not None:
                 for name in findings.stock_classes(stock):
                     stockpile_charts.append(charts.stockpile_fan(stock, name))
-                result.findings += findings.stockpile_findings(baseline)
+                result.findings += findings.production_findings(
+                    baseline, notes=result.model_notes, estimates=estimates
+                )
+                result.findings += findings.stockpile_findings(
+                    baseline, notes=result.model_notes, estimates=estimates
+                )
             ceasefire = by_name.get("ceasefire-6m")
             if ceasefire is not None:
                 result.findings += findings.ceasefire_findings(baseline, ceasefire)
@@ -157,7 +162,7 @@ def build_report(
                     )
                 )
                 defense_charts.append(charts.depletion_distribution(depletion))
-                result.findings += findings.depletion_findings(baseline)
+                result.findings += findings.depletion_findings(baseline, estimates=estimates)
             elif scenario_runs.stockpile_available():
                 result.missing_sections.append(
                     "interceptor and depletion sections (the air-defense campaign is not in "

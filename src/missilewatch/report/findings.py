@@ -7,11 +7,13 @@ run, its findings are absent rather than guessed.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from missilewatch.report.charts import CLASS_ORDER, DRONE_CLASSES, MISSILE_CLASSES
@@ -24,6 +26,10 @@ class Finding:
     key: str
     question: str
     answer: str
+    #: Supporting lines (e.g. one per class), shown under the answer.
+    details: tuple[str, ...] = ()
+    #: The numbers the answer states, by name (e.g. ``ballistic:now_p50``), for checks.
+    figures: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,7 @@ def recent_launches(monthly: pd.DataFrame) -> Finding:
         earlier = float(before_by.get(name, 0))
         change = f"{(now / earlier - 1) * 100:+.0f}% on the 12 months before" if earlier else ""
         parts.append(
-            f"{name} {_count(now)} ({_count(now / 12)} a month"
+            f"{_class_label(name)} {_count(now)} ({_count(now / 12)} a month"
             + (f", {change}" if change else "")
             + ")"
         )
@@ -172,12 +178,460 @@ def provenance(db: Path | None, runs: Sequence[Any]) -> Provenance:
     return Provenance(summary=summary, rows=rows)
 
 
-def stockpile_findings(baseline: Any) -> list[Finding]:
-    return []
+# --- stock-flow findings ---------------------------------------------------------------------
+
+#: Quantities of the estimates that the stock-flow engine reads.
+STOCK_FLOW_QUANTITIES = (
+    "initial_stock",
+    "production_rate",
+    "import_rate",
+    "other_losses_rate",
+    "stock",
+)
+#: Classes named in a finding's opening sentences; every modelled class is in its details.
+HEADLINE_CLASSES = ("cruise", "ballistic", "aeroballistic")
+#: Below this effective sample size a class's range is flagged as resting on few paths.
+FEW_EFFECTIVE_PATHS = 200
+#: The range given in the findings: 5th to 95th percentile over the paths.
+RANGE_LABEL = "90% range"
+
+
+def _signed(value: float) -> str:
+    rounded = round(float(value))
+    return f"+{rounded:,}" if rounded > 0 else f"{rounded:,}"
+
+
+def _signed_range(low: float, high: float) -> str:
+    return f"{_signed(low)} to {_signed(high)}"
+
+
+def _month_name(month: pd.Period) -> str:
+    return month.strftime("%b %Y")
+
+
+def _likelihood(probability: float) -> str:
+    """Plain words for a probability (after the IPCC's calibrated language)."""
+    if probability >= 0.99:
+        return "virtually certain"
+    if probability >= 0.9:
+        return "very likely"
+    if probability >= 0.66:
+        return "likely"
+    if probability > 0.33:
+        return "about as likely as not"
+    if probability > 0.1:
+        return "unlikely"
+    if probability > 0.01:
+        return "very unlikely"
+    return "exceptionally unlikely"
+
+
+def _interval(values: np.ndarray) -> tuple[float, float, float]:
+    """5th, 50th and 95th percentile of per-path values."""
+    low, middle, high = np.percentile(np.asarray(values, dtype=float), [5, 50, 95])
+    return float(low), float(middle), float(high)
+
+
+def _class_label(name: str) -> str:
+    return {"attack-uav": "attack drones", "sam-ground": "S-300/S-400 (ground use)"}.get(name, name)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class Basis:
+    """The estimate records a set of figures rests on, and the engine's caveats about it."""
+
+    sourced: frozenset[str]  # record ids
+    assumed: frozenset[str]
+    publications: tuple[str, ...]
+    caveats: tuple[str, ...]
+
+    def sources_line(self) -> str:
+        """A detail line naming the publications of the sourced figures."""
+        if not self.publications:
+            return ""
+        return "Sources of the sourced figures: " + "; ".join(self.publications) + "."
+
+    def __or__(self, other: Basis) -> Basis:
+        return Basis(
+            sourced=self.sourced | other.sourced,
+            assumed=self.assumed | other.assumed,
+            publications=tuple(dict.fromkeys(self.publications + other.publications)),
+            caveats=tuple(dict.fromkeys(self.caveats + other.caveats)),
+        )
+
+    def phrase(self) -> str:
+        """E.g. "12 sourced figures and 9 figures marked as assumptions"."""
+        parts = []
+        if self.sourced:
+            parts.append(f"{len(self.sourced)} sourced figures")
+        if self.assumed:
+            parts.append(f"{len(self.assumed)} figures marked as assumptions")
+        return " and ".join(parts) if parts else "no external figure"
+
+
+EMPTY_BASIS = Basis(frozenset(), frozenset(), (), ())
+
+
+def class_families(stock: pd.DataFrame) -> dict[str, list[str]]:
+    """Modelled families per weapon class (from the stockpile frame and the taxonomy)."""
+    from missilewatch.ledger import taxonomy
+
+    classes = taxonomy.load()
+    families = sorted(set(stock.loc[stock["level"] == "family", "name"]))
+    members: dict[str, list[str]] = {}
+    for family in families:
+        members.setdefault(classes.family_class(family), []).append(family)
+    return members
+
+
+def class_basis(
+    weapon_class: str,
+    families: Sequence[str],
+    estimates_frame: pd.DataFrame,
+    notes: Sequence[str] = (),
+) -> Basis:
+    """The stock-flow records a class rests on, and the engine notes naming its families.
+
+    A record counts when one of its subjects is a member family or the class itself
+    (aggregate figures such as HUR's cruise and ballistic production are calibration
+    targets of every class they name).
+    """
+    wanted = {*families, weapon_class}
+    rows = estimates_frame[estimates_frame["quantity"].isin(STOCK_FLOW_QUANTITIES)]
+    names = rows["subject"].map(lambda subject: {p.strip() for p in str(subject).split(" + ")})
+    used = rows[names.map(lambda subjects: bool(wanted & subjects))]
+    assumed = used["assumption"].astype(bool)
+    return Basis(
+        sourced=frozenset(used.loc[~assumed, "id"]),
+        assumed=frozenset(used.loc[assumed, "id"]),
+        publications=tuple(dict.fromkeys(str(v) for v in used.loc[~assumed, "source"].dropna())),
+        caveats=tuple(
+            note for note in notes if any(note.startswith(f"{family}:") for family in families)
+        ),
+    )
+
+
+def finding_classes(stock: pd.DataFrame) -> list[str]:
+    """Classes with a modelled stock, in display order (missiles first, then drones)."""
+    names = set(stock.loc[(stock["level"] == "class") & (stock["quantity"] == "stock"), "name"])
+    return [name for name in CLASS_ORDER if name in names]
+
+
+def _paths_of(run: Any, name: str, quantity: str, month: pd.Period | None = None) -> np.ndarray:
+    """Per-path values of one class figure from a run's ``class_paths`` frame."""
+    frame = run.frame("class_paths")
+    rows = frame[(frame["name"] == name) & (frame["quantity"] == quantity)]
+    if month is not None:
+        rows = rows[rows["month"] == month]
+    return rows.sort_values("path")["value"].to_numpy(dtype=float)
+
+
+def _stock_row(stock: pd.DataFrame, name: str, month: pd.Period) -> pd.Series:
+    rows = stock[
+        (stock["level"] == "class")
+        & (stock["name"] == name)
+        & (stock["quantity"] == "stock")
+        & (stock["month"] == month)
+    ]
+    return rows.iloc[0]
+
+
+def _summary_value(summary: pd.DataFrame, name: str, metric: str) -> float:
+    rows = summary[
+        (summary["level"] == "class") & (summary["name"] == name) & (summary["metric"] == metric)
+    ]
+    return float(rows["p50"].iloc[0]) if not rows.empty else float("nan")
+
+
+def _few_paths(summary: pd.DataFrame, classes: Sequence[str], paths: int) -> str:
+    """A detail line naming classes whose range rests on few effective paths."""
+    thin = []
+    for name in classes:
+        effective = _summary_value(summary, name, "effective_sample_size")
+        if not np.isnan(effective) and effective < FEW_EFFECTIVE_PATHS:
+            thin.append(f"{_class_label(name)} about {effective:,.0f}")
+    if not thin:
+        return ""
+    return (
+        f"Few of the {paths:,} paths are consistent with every published figure, so some "
+        f"ranges rest on few effective paths ({'; '.join(thin)}); a run with more paths "
+        "(--paths) steadies them."
+    )
+
+
+def _caveat_lines(basis: Basis, members: Mapping[str, Sequence[str]]) -> list[str]:
+    lines = []
+    for note in basis.caveats:
+        family = note.split(":", 1)[0]
+        owner = next((name for name, names in members.items() if family in names), "")
+        lines.append(f"Caveat ({_class_label(owner)}): {note}.")
+    return lines
+
+
+def _history_end(stock: pd.DataFrame) -> pd.Period | None:
+    """The last observed month of a stockpile frame (None: no history in it)."""
+    observed = stock.loc[stock["observed"].astype(bool), "month"]
+    return None if observed.empty else observed.max()
+
+
+def _inputs_ready(run: Any) -> bool:
+    return all(run.frame(kind) is not None for kind in ("stockpile", "summary", "class_paths"))
+
+
+def production_findings(
+    baseline: Any, *, notes: Sequence[str] = (), estimates: Path | None = None
+) -> list[Finding]:
+    """Did production (plus imports) exceed launches over the last 12 observed months?
+
+    Per class: the probability (share of paths, the run's summary metric
+    ``p_production_exceeds_launches_12m``) and the monthly difference: production plus
+    imports minus reported launches over the 12 months, divided by 12 (median and 5-95%
+    over the paths of ``class_paths``).
+    """
+    from missilewatch import estimates as estimates_module
+
+    if not _inputs_ready(baseline):
+        return []
+    stock, summary = baseline.frame("stockpile"), baseline.frame("summary")
+    last = _history_end(stock)
+    if last is None:
+        return []
+    members = class_families(stock)
+    estimates_frame = estimates_module.load(estimates).to_frame()
+    figures: dict[str, float] = {}
+    headline, details = [], []
+    basis = EMPTY_BASIS
+    classes = finding_classes(stock)
+    for name in classes:
+        supply = _paths_of(baseline, name, "supply_12m", last)
+        fired = _paths_of(baseline, name, "launches_12m", last)
+        if supply.size == 0:
+            continue
+        low, middle, high = _interval((supply - fired) / 12)
+        probability = _summary_value(summary, name, "p_production_exceeds_launches_12m")
+        basis = basis | class_basis(name, members.get(name, []), estimates_frame, notes)
+        figures.update(
+            {
+                f"{name}:difference_p5": low,
+                f"{name}:difference_p50": middle,
+                f"{name}:difference_p95": high,
+                f"{name}:probability": probability,
+            }
+        )
+        if name in HEADLINE_CLASSES:
+            headline.append(
+                f"{_class_label(name)} {_signed(middle)} ({_signed_range(low, high)}), "
+                f"{probability:.0%}"
+            )
+        details.append(
+            f"{_capital(_class_label(name))}: production exceeding launches is "
+            f"{_likelihood(probability)} (probability {probability:.0%}); "
+            f"{_signed(middle)} a month ({RANGE_LABEL} {_signed_range(low, high)}) against "
+            f"{_count(float(np.mean(fired)) / 12)} launched a month."
+        )
+    if not details:
+        return []
+    details += _caveat_lines(basis, members)
+    extra = [_few_paths(summary, classes, baseline.inputs.paths), basis.sources_line()]
+    details += [line for line in extra if line]
+    first = last - 11
+    answer = (
+        "Per month, estimated production plus imports minus reported launches (median, "
+        f"{RANGE_LABEL}) and the probability that production exceeded launches: "
+        + "; ".join(headline or [details[0]])
+        + ". Launches are the Ukrainian Air Force's reports; production rests on "
+        + basis.phrase()
+        + " (see the assumptions table)"
+        + ("; the engine reports a caveat (below)" if basis.caveats else "")
+        + "."
+    )
+    return [
+        Finding(
+            key="production-vs-launches",
+            question=(
+                "Did production exceed launches over the last 12 months "
+                f"({_month_name(first)} to {_month_name(last)}), and by how much per month?"
+            ),
+            answer=answer,
+            details=tuple(details),
+            figures=figures,
+        )
+    ]
+
+
+def stockpile_findings(
+    baseline: Any, *, notes: Sequence[str] = (), estimates: Path | None = None
+) -> list[Finding]:
+    """The stockpile now, its change over the last 12 months and to the forecast end.
+
+    Stock levels are the stockpile frame's percentiles (the numbers the fan charts
+    draw); changes are percentiles of the per-path differences in ``class_paths``.
+    """
+    from missilewatch import estimates as estimates_module
+
+    if not _inputs_ready(baseline):
+        return []
+    stock, summary = baseline.frame("stockpile"), baseline.frame("summary")
+    last = _history_end(stock)
+    if last is None:
+        return []
+    end = stock["month"].max()
+    members = class_families(stock)
+    estimates_frame = estimates_module.load(estimates).to_frame()
+    figures: dict[str, float] = {}
+    now_parts, past_parts, ahead_parts, details = [], [], [], []
+    basis = EMPTY_BASIS
+    classes = finding_classes(stock)
+    for name in classes:
+        now = _stock_row(stock, name, last)
+        at_end = _stock_row(stock, name, end)
+        stock_now = _paths_of(baseline, name, "stock", last)
+        before = _paths_of(baseline, name, "stock", last - 12)
+        stock_end = _paths_of(baseline, name, "stock", end)
+        if stock_now.size == 0 or before.size == 0 or stock_end.size == 0:
+            continue
+        past = _interval(stock_now - before)
+        ahead = _interval(stock_end - stock_now)
+        unmet = _summary_value(summary, name, "p_unmet_launches_by_end")
+        basis = basis | class_basis(name, members.get(name, []), estimates_frame, notes)
+        figures.update(
+            {
+                f"{name}:now_p5": float(now["p5"]),
+                f"{name}:now_p50": float(now["p50"]),
+                f"{name}:now_p95": float(now["p95"]),
+                f"{name}:change_12m_p5": past[0],
+                f"{name}:change_12m_p50": past[1],
+                f"{name}:change_12m_p95": past[2],
+                f"{name}:end_p5": float(at_end["p5"]),
+                f"{name}:end_p50": float(at_end["p50"]),
+                f"{name}:end_p95": float(at_end["p95"]),
+                f"{name}:change_to_end_p5": ahead[0],
+                f"{name}:change_to_end_p50": ahead[1],
+                f"{name}:change_to_end_p95": ahead[2],
+                f"{name}:p_unmet": unmet,
+            }
+        )
+        label = _class_label(name)
+        if name in HEADLINE_CLASSES:
+            now_parts.append(f"{label} {_count(now['p50'])} ({_range(now['p5'], now['p95'])})")
+            past_parts.append(f"{label} {_signed(past[1])} ({_signed_range(past[0], past[2])})")
+            ahead_parts.append(f"{label} {_signed(ahead[1])} ({_signed_range(ahead[0], ahead[2])})")
+        line = (
+            f"{_capital(label)}: {_count(now['p50'])} ({RANGE_LABEL} "
+            f"{_range(now['p5'], now['p95'])}); {_signed(past[1])} over the 12 months before "
+            f"({_signed_range(past[0], past[2])}); {_count(at_end['p50'])} by "
+            f"{_month_name(end)} ({_range(at_end['p5'], at_end['p95'])})."
+        )
+        if not np.isnan(unmet) and unmet >= 0.05:
+            line += (
+                f" In {unmet:.0%} of paths the stock cannot cover every launch the fitted "
+                "strike rate plans, so the forecast launches are capped by the stock."
+            )
+        details.append(line)
+    if not details:
+        return []
+    details += _caveat_lines(basis, members)
+    extra = [_few_paths(summary, classes, baseline.inputs.paths), basis.sources_line()]
+    details += [line for line in extra if line]
+    answer = (
+        f"Estimated Russian stock at the end of {_month_name(last)} (median, {RANGE_LABEL}): "
+        + ", ".join(now_parts or [details[0]])
+        + f". Change over the 12 months before: {', '.join(past_parts)}; projected change "
+        f"to {_month_name(end)} at the recent strike rate: {', '.join(ahead_parts)}. "
+        "The reconstruction runs from the reported launches and rests on "
+        + basis.phrase()
+        + " (see the assumptions table)"
+        + ("; the engine reports a caveat (below)" if basis.caveats else "")
+        + "."
+    )
+    return [
+        Finding(
+            key="stockpile-now",
+            question=(
+                f"How large is the stockpile now ({_month_name(last)}), and where is it heading?"
+            ),
+            answer=answer,
+            details=tuple(details),
+            figures=figures,
+        )
+    ]
 
 
 def ceasefire_findings(baseline: Any, ceasefire: Any) -> list[Finding]:
-    return []
+    """The stockpile at the end of the ceasefire, and its gain over the baseline.
+
+    The gain is taken path by path: both runs share the seed and the resample slots, so
+    a path of the ceasefire run differs from the same baseline path only by the scenario.
+    """
+    if not (_inputs_ready(baseline) and _inputs_ready(ceasefire)):
+        return []
+    base_stock, cease_stock = baseline.frame("stockpile"), ceasefire.frame("stockpile")
+    adjustments = json.loads(ceasefire.inputs.adjustments_json)
+    months = int(adjustments.get("ceasefire_months") or 0)
+    if months <= 0:
+        return []
+    start = pd.Period(ceasefire.inputs.forecast_start, freq="M") + int(
+        adjustments.get("ceasefire_start") or 0
+    )
+    last = start + months - 1
+    if last > cease_stock["month"].max() or last > base_stock["month"].max():
+        return []
+    figures: dict[str, float] = {}
+    headline, details = [], []
+    for name in finding_classes(cease_stock):
+        with_pause = _paths_of(ceasefire, name, "stock", last)
+        without = _paths_of(baseline, name, "stock", last)
+        if with_pause.size == 0 or with_pause.size != without.size:
+            continue
+        after = _stock_row(cease_stock, name, last)
+        base = _stock_row(base_stock, name, last)
+        gain = _interval(with_pause - without)
+        figures.update(
+            {
+                f"{name}:ceasefire_p5": float(after["p5"]),
+                f"{name}:ceasefire_p50": float(after["p50"]),
+                f"{name}:ceasefire_p95": float(after["p95"]),
+                f"{name}:baseline_p50": float(base["p50"]),
+                f"{name}:gain_p5": gain[0],
+                f"{name}:gain_p50": gain[1],
+                f"{name}:gain_p95": gain[2],
+            }
+        )
+        label = _class_label(name)
+        if name in HEADLINE_CLASSES:
+            headline.append(
+                f"{label} {_count(after['p50'])} ({_range(after['p5'], after['p95'])}), "
+                f"{_signed(gain[1])} ({_signed_range(gain[0], gain[2])}) over the baseline"
+            )
+        details.append(
+            f"{_capital(label)}: {_count(after['p50'])} ({RANGE_LABEL} "
+            f"{_range(after['p5'], after['p95'])}) against {_count(base['p50'])} without the "
+            f"ceasefire; gain {_signed(gain[1])} ({_signed_range(gain[0], gain[2])})."
+        )
+    if not details:
+        return []
+    answer = (
+        f"With no launches from {_month_name(start)} to {_month_name(last)} while production "
+        f"and imports go on, the stock at the end of {_month_name(last)} (median, "
+        f"{RANGE_LABEL}) would be: "
+        + "; ".join(headline or [details[0]])
+        + ". The gain is taken path by path against the baseline with the same random "
+        "numbers: it is the launches the baseline expects in those months, as far as the "
+        "stock allows; production during a pause is the same estimate as without it."
+    )
+    return [
+        Finding(
+            key="ceasefire",
+            question=f"How large would the stockpile be after a {months}-month ceasefire?",
+            answer=answer,
+            details=tuple(details),
+            figures=figures,
+        )
+    ]
 
 
 def ballistic_interceptors(estimates: Path | None = None) -> list[str]:
@@ -194,48 +648,90 @@ def ballistic_interceptors(estimates: Path | None = None) -> list[str]:
     return sorted(names)
 
 
-def depletion_findings(baseline: Any) -> list[Finding]:
-    """When the ballistic-capable interceptors run short under the baseline."""
-    summary = baseline.frame("defense_summary")
-    if summary is None or summary.empty:
+def depletion_month(depletion: pd.DataFrame, quantile: float) -> pd.Period | None:
+    """The month by which ``quantile`` of the paths have run short (None: not by the end)."""
+    within = depletion[depletion["month"].notna()].sort_values("month")
+    cumulative = within["probability"].astype(float).cumsum().to_numpy()
+    reached = np.flatnonzero(cumulative >= quantile - 1e-9)
+    return None if reached.size == 0 else within["month"].iloc[int(reached[0])]
+
+
+def depletion_findings(baseline: Any, *, estimates: Path | None = None) -> list[Finding]:
+    """When the ballistic-capable interceptors run short under the baseline, and the
+    ballistic missiles expected to get through."""
+    from missilewatch import estimates as estimates_module
+
+    depletion = baseline.frame("defense_depletion")
+    if depletion is None or depletion.empty:
         return []
-    by_metric = summary.set_index("metric")
+    monthly = baseline.frame("defense_monthly")
+    summary = baseline.frame("defense_summary")
     start = pd.Period(baseline.inputs.forecast_start, freq="M")
     end = pd.Period(baseline.inputs.until, freq="M")
-    horizon = (end - start).n + 1
-    depleted = float(by_metric.loc["depleted_within_horizon", "mean"])
-    offsets = by_metric.loc["depletion_month_offset"]
+    never = float(depletion.loc[depletion["month"].isna(), "probability"].sum())
+    marks = {
+        label: depletion_month(depletion, q)
+        for label, q in (("p5", 0.05), ("p50", 0.5), ("p95", 0.95))
+    }
 
-    def month_label(offset: float) -> str:
-        if offset >= horizon:
-            return f"after {end}"
-        return str(start + int(offset))
+    def label(month: pd.Period | None) -> str:
+        return f"not before {_month_name(end)}" if month is None else _month_name(month)
 
+    names = ballistic_interceptors(estimates)
+    figures: dict[str, float] = {"p_no_depletion": never}
+    details: list[str] = []
+    for key, month in marks.items():
+        figures[f"depletion_{key}_offset"] = np.inf if month is None else float((month - start).n)
     parts = [
-        f"In {depleted:.0%} of simulated paths the stock of ballistic-capable interceptors "
-        f"(Patriot, SAMP/T) can no longer meet the firing doctrine before {end}."
+        f"The stock of interceptors that can engage ballistic missiles ({', '.join(names)}) "
+        f"first falls short of the firing doctrine in {label(marks['p50'])} (median month; "
+        f"{RANGE_LABEL} {label(marks['p5'])} to {label(marks['p95'])}). Probability that "
+        f"this does not happen before the end of {_month_name(end)}: {never:.0%}."
     ]
-    if depleted > 0:
-        parts.append(
-            f"Median month of depletion: {month_label(offsets['p50'])} "
-            f"(90% interval {month_label(offsets['p5'])} to {month_label(offsets['p95'])})."
-        )
-    for label in ("before", "after"):
-        metric = f"ballistic_leakers_per_month_{label}_depletion"
-        if metric in by_metric.index and not pd.isna(by_metric.loc[metric, "p50"]):
-            row = by_metric.loc[metric]
+    if monthly is not None:
+        threat = monthly[(monthly["level"] == "threat") & (monthly["name"] == "ballistic-capable")]
+        leakers = float(threat.loc[threat["quantity"] == "leakers", "mean"].sum())
+        launched = float(threat.loc[threat["quantity"] == "launched", "mean"].sum())
+        if launched > 0:
+            figures["expected_leakers"] = leakers
+            figures["expected_launched"] = launched
             parts.append(
-                f"Ballistic missiles not intercepted per month {label} depletion: median "
-                f"{_count(row['p50'])} (90% interval {_range(row['p5'], row['p95'])})."
+                f"Expected ballistic and aeroballistic missiles not intercepted from "
+                f"{_month_name(start)} to {_month_name(end)}: {_count(leakers)} of "
+                f"{_count(launched)} the fitted strike rate launches ({leakers / launched:.0%}; "
+                "sums of monthly means, launches not capped by the Russian stock)."
             )
+    if summary is not None and not summary.empty:
+        by_metric = summary.set_index("metric")
+        rates = []
+        for when in ("before", "after"):
+            metric = f"ballistic_leakers_per_month_{when}_depletion"
+            if metric in by_metric.index and not pd.isna(by_metric.loc[metric, "p50"]):
+                row = by_metric.loc[metric]
+                figures[f"leakers_{when}_p50"] = float(row["p50"])
+                rates.append(
+                    f"{_count(row['p50'])} a month {when} depletion "
+                    f"({RANGE_LABEL} {_range(row['p5'], row['p95'])})"
+                )
+        if rates:
+            details.append(
+                "Ballistic and aeroballistic missiles not intercepted: " + "; ".join(rates) + "."
+            )
+    records = estimates_module.load(estimates).to_frame()
+    defense_records = records[records["quantity"].isin(estimates_module.DEFENSE_QUANTITIES)]
+    assumed = int(defense_records["assumption"].astype(bool).sum())
+    figures["assumed_records"] = float(assumed)
     parts.append(
-        "Interceptor stocks and deliveries to Ukraine are not published; these figures rest "
-        "on public estimates and stated assumptions."
+        f"Rests on {len(defense_records) - assumed} sourced figures and {assumed} marked as "
+        "assumptions (interceptor stocks, deliveries to Ukraine, firing doctrine and kill "
+        "probabilities are not published) and on the forecast launches."
     )
     return [
         Finding(
             key="interceptor-depletion",
             question="When do the ballistic interceptors run short under the baseline?",
             answer=" ".join(parts),
+            details=tuple(details),
+            figures=figures,
         )
     ]

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,9 @@ from missilewatch.scenarios.spec import (
     parse_scenario,
 )
 from missilewatch.scenarios.store import RunInputs, StoredRun, load_run, save_run
+
+if TYPE_CHECKING:
+    from missilewatch.api.stockpile import StockpileRun
 
 #: Called after each step with (description, steps done, steps in total).
 ProgressCallback = Callable[[str, int, int], None]
@@ -286,11 +290,20 @@ def _run_engines(
         "estimates": estimates,
         "adjustments": adjustments,
     }
-    results["stockpile"] = stock_flow.stockpile(**common)
-    summary = getattr(stock_flow, "stockpile_summary", None)
-    if callable(summary):
-        # The summary always uses the engine's default forecast start (the same rule).
-        results["summary"] = summary(**{k: v for k, v in common.items() if k != "start"})
+    # One engine run gives both frames (the summary uses the engine's own forecast start,
+    # the same rule). The stockpile frame keeps the whole ledger history, so a fan chart
+    # can show the reconstruction before the forecast.
+    outcome = stock_flow.simulate_stockpile(
+        until=inputs.until,
+        paths=inputs.paths,
+        seed=inputs.seed,
+        estimates=estimates,
+        db=db,
+        adjustments=adjustments,
+    )
+    results["stockpile"] = stock_flow.stockpile_frame(outcome, until=inputs.until)
+    results["summary"] = stock_flow.summary_frame(outcome)
+    results["class_paths"] = class_path_figures(outcome)
     if defense_available():
         defense = importlib.import_module("missilewatch.api.defense")
         campaign = defense.defense_campaign(**common)
@@ -298,6 +311,63 @@ def _run_engines(
         results["defense_depletion"] = campaign.depletion
         results["defense_summary"] = campaign.summary
     return results
+
+
+#: Resampled paths kept per class in ``class_paths`` (the engine's reservoir holds at most
+#: 8,192; the cap bounds the stored size if that changes).
+MAX_STORED_PATHS = 8_192
+
+
+def class_path_figures(outcome: StockpileRun) -> pd.DataFrame:
+    """Per class and resampled path, the figures whose ranges need the paths themselves.
+
+    Percentiles of a difference (production minus launches, a stock change, a scenario's
+    gain over the baseline) cannot be read off the percentile frames; they need the
+    paired values of each path. Long form: ``name`` (class), ``quantity``, ``month``
+    (Period[M]), ``path`` (slot of the engine's resample), ``value``. Quantities:
+    ``stock`` at month end for the last observed month, 12 months before it and every
+    forecast month; ``supply_12m`` (production plus imports) and ``launches_12m`` over the
+    12 observed months ending at ``month``. Runs with the same seed share the resample
+    slots (the conditioning uses the history only), so a path of one scenario can be
+    compared with the same path of another.
+    """
+    setup = outcome.setup
+    resample = outcome.result.resample
+    months: list[pd.Period] = list(setup.months)
+    history = len(setup.history.months)
+    last = history - 1
+    window = slice(max(0, history - 12), history)
+    stock_months = sorted({max(0, last - 12), last, *range(history, len(months))})
+    classes = list(setup.params.weapon_classes)
+    frames = []
+    for name in sorted(set(classes)):
+        members = [index for index, value in enumerate(classes) if value == name]
+
+        def summed(quantity: str, members: list[int] = members) -> np.ndarray:
+            values = np.asarray(resample[quantity][:MAX_STORED_PATHS], dtype=np.float64)
+            return values[..., members].sum(axis=-1)
+
+        # The stock array has one more month: index t + 1 is the stock at the end of t.
+        stock = summed("stock")[:, 1:]
+        slots = np.arange(stock.shape[0], dtype=np.int32)
+        parts = [(month, "stock", stock[:, month]) for month in stock_months]
+        parts.append(
+            (last, "supply_12m", (summed("production") + summed("imports"))[:, window].sum(axis=1))
+        )
+        parts.append((last, "launches_12m", summed("launches")[:, window].sum(axis=1)))
+        for month, quantity, values in parts:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "name": name,
+                        "quantity": quantity,
+                        "month": pd.PeriodIndex([months[month]] * len(slots), freq="M"),
+                        "path": slots,
+                        "value": values.astype(np.float64),
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
 
 
 def _known_interceptors(estimates: Path | None) -> list[str] | None:
