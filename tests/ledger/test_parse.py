@@ -10,7 +10,16 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from missilewatch.ledger.parse import SOURCE_COLUMNS, content_hash_sql, raw_field, read_release
+from missilewatch.ledger.parse import (
+    SOURCE_COLUMNS,
+    _in_file_order,
+    _key_sql,
+    content_hash_sql,
+    normalize,
+    raw_field,
+    read_release,
+    read_text_table,
+)
 
 
 def test_new_release_reads_every_row(release_new: Path) -> None:
@@ -98,3 +107,36 @@ def test_quoted_line_breaks_and_bom_are_read(tmp_path: Path, release_new: Path) 
     raw = reports.column("raw")[0].as_py()
     assert raw["launch_place_details"] == "{'Shahed-136/131':\n 'Kursk oblast'}"
     assert reports.column("launched")[0].as_py() == 93
+
+
+def test_rows_stay_aligned_with_their_raw_source(release_new: Path) -> None:
+    """Normalized values line up with their raw row on a large multi-chunk input.
+
+    DuckDB returns the rows of a table of several large Arrow chunks out of order; this
+    input (37 copies of the release in two chunks) showed it before rows were re-sorted.
+    """
+    path = release_new / "missile_attacks_daily.csv"
+    text_table = read_text_table(path, path.read_bytes())
+    copies = pa.concat_tables([text_table] * 37).combine_chunks()
+    big = pa.Table.from_batches(copies.to_batches(max_chunksize=70_000))
+    assert big.column(0).num_chunks == 2
+    reports = normalize(path, big)
+    con = duckdb.connect()
+    con.register("reports", reports)
+    misaligned = con.execute(
+        "SELECT count(*) FROM reports WHERE model <> trim(raw.model) "
+        "OR time_start <> try_cast(trim(raw.time_start) AS TIMESTAMP) "
+        "OR launched <> coalesce(try_cast(try_cast(raw.launched AS DOUBLE) AS BIGINT), 0)"
+    ).fetchall()
+    key = f"substr(md5({_key_sql(raw_field(''))}), 1, 16)"
+    first_copy = con.execute(
+        f"SELECT count(*) FROM reports WHERE row_number <= 3585 AND {key} <> report_id"
+    ).fetchall()
+    con.close()
+    assert misaligned == [(0,)]
+    assert first_copy == [(0,)]
+
+
+def test_results_are_put_back_in_file_order() -> None:
+    shuffled = pa.table({"__position": [2, 0, 3, 1], "value": ["c", "a", "d", "b"]})
+    assert _in_file_order(shuffled).column("value").to_pylist() == ["a", "b", "c", "d"]

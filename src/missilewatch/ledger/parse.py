@@ -336,6 +336,14 @@ def raw_field(prefix: str) -> Callable[[str], str]:
     return lambda c: f"{prefix}raw.{_sql_quote_ident(c)}"
 
 
+def _in_file_order(result: pa.Table) -> pa.Table:
+    """The rows sorted by ``__position`` (a no-op when DuckDB kept the order)."""
+    positions = result.column("__position").to_numpy()
+    if len(positions) > 1 and not bool(np.all(positions[1:] > positions[:-1])):
+        result = result.take(pa.array(np.argsort(positions, kind="stable")))
+    return result.drop_columns(["__position"])
+
+
 def normalize(path: Path, table: pa.Table) -> pa.Table:
     """Normalized per-report records from the raw text table (see docs/ledger.md)."""
     table = _check_columns(path, table)
@@ -350,12 +358,16 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
     )
     con = duckdb.connect()
     try:
-        con.register("source_rows", table)
+        # Each row carries its position: DuckDB may return rows of a multi-chunk table in
+        # another order, and the result must line up with the raw columns.
+        positions = pa.array(np.arange(n_rows, dtype=np.int64))
+        con.register("source_rows", table.append_column("__position", positions))
         result = con.sql(
             f"""
             WITH stripped AS (SELECT *, {strip_sql} FROM source_rows),
             keyed AS (SELECT *, {key_sql} AS key_text FROM stripped)
             SELECT
+                __position,
                 {times_sql},
                 {", ".join(f"try_cast({stripped[c]} AS DOUBLE) AS {c}_num" for c in COUNT_COLUMNS)},
                 {", ".join(f"({stripped[c]} = '') AS {c}_missing" for c in COUNT_COLUMNS)},
@@ -366,6 +378,7 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
         ).to_arrow_table()
         if isinstance(result, pa.RecordBatchReader):  # pragma: no cover - older duckdb
             result = result.read_all()
+        result = _in_file_order(result)
         con.register("normalized", result)
         repeated = {
             str(row[0])
