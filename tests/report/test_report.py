@@ -10,24 +10,15 @@ import pandas as pd
 import pytest
 
 from missilewatch import estimates
-from missilewatch.report import ReportResult, build_report
+from missilewatch.report import ReportResult
 
-# Small path counts keep the suite fast; the report's structure does not depend on them.
+# As the shared report's paths (tests/report/conftest.py): small keeps the suite fast.
 TEST_PATHS = 200
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReportResult, str]:
-    folder = tmp_path_factory.mktemp("report")
-    # An explicit store path: module fixtures run before the per-test isolated home.
-    result = build_report(
-        output=folder / "report.html",
-        images=folder / "images",
-        paths=TEST_PATHS,
-        db=folder / "store.duckdb",
-        show_progress=False,
-    )
-    return result, result.output.read_text(encoding="utf-8")
+def built(built_report: ReportResult) -> tuple[ReportResult, str]:
+    return built_report, built_report.output.read_text(encoding="utf-8")
 
 
 def test_report_is_one_self_contained_file(built: tuple[ReportResult, str]) -> None:
@@ -125,3 +116,8 @@ def test_report_command_writes_the_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert output.is_file()
     assert 'id="key-findings"' in output.read_text(encoding="utf-8")
+    # The engine's note about Kh-101/Kh-555 launches is one plain line, not a traceback
+    # of Python's warning machinery.
+    notes = [line for line in result.output.splitlines() if "Kh-101/Kh-555" in line]
+    assert len(notes) == 1 and notes[0].startswith("warning: Kh-101/Kh-555: ")
+    assert "MissilewatchWarning" not in result.output
