@@ -25,13 +25,20 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from missilewatch.ledger.parse import DAILY_FILE, SOURCE_COLUMNS, read_release
+from missilewatch.ledger.parse import (
+    DAILY_FILE,
+    SOURCE_COLUMNS,
+    _key_sql,
+    raw_field,
+    read_release,
+)
 from missilewatch.ledger.query import attacks, stats
 from missilewatch.ledger.snapshot import load_snapshot
 from missilewatch.ledger.store import ingest_release
@@ -115,6 +122,12 @@ def main(argv: list[str]) -> int:
             f"(best {rows / totals[0]:,.0f} rows/s: {best_parse:.2f} s parse + "
             f"{best_store:.2f} s store; target >= {INGEST_TARGET_ROWS_PER_SECOND:,})"
         )
+        # Not timed: every stored report's id matches the raw row it was computed from.
+        check = duckdb.connect(str(db), read_only=True)
+        key = f"substr(md5({_key_sql(raw_field(''))}), 1, 16)"
+        bad = check.execute(f"SELECT count(*) FROM reports WHERE {key} <> report_id").fetchall()
+        check.close()
+        assert bad == [(0,)], f"{bad[0][0]} stored reports do not match their raw row"
         baseline_s = min(_timed(lambda: pd.read_csv(csv_path, dtype=str), 1))
         print(
             f"baseline pandas.read_csv as text: {baseline_s:.2f} s = {rows / baseline_s:,.0f} "

@@ -216,17 +216,27 @@ def allocate(
             continue
         rows = np.nonzero(codes == model_code)[0]
         default = weights[model]
-        override: dict[int, dict[str, Fraction]] = {}
+        # Rows whose launched_details give their own weights, grouped by those weights
+        # (parsed once per distinct text and count).
+        by_weights: dict[tuple[tuple[str, Fraction], ...], list[int]] = {}
+        parsed: dict[tuple[str, int], dict[str, Fraction] | None] = {}
         if details_array is not None:
             row_details = details_array.take(pa.array(rows)).to_pylist()
             for row, details in zip(rows, row_details, strict=True):
-                if details:
-                    found = _details_weights(taxonomy, str(details), int(counts["launched"][row]))
-                    if found is not None:
-                        override[int(row)] = found
-        plain = np.array([r for r in rows if int(r) not in override], dtype=np.int64)
+                if not details:
+                    continue
+                memo_key = (str(details), int(counts["launched"][row]))
+                if memo_key not in parsed:
+                    parsed[memo_key] = _details_weights(taxonomy, *memo_key)
+                found = parsed[memo_key]
+                if found is not None:
+                    by_weights.setdefault(tuple(sorted(found.items())), []).append(int(row))
+        overridden = {row for group in by_weights.values() for row in group}
+        plain = np.array([r for r in rows if int(r) not in overridden], dtype=np.int64)
         groups: list[tuple[np.ndarray, dict[str, Fraction]]] = [(plain, default)]
-        groups += [(np.array([r], dtype=np.int64), w) for r, w in override.items()]
+        groups += [
+            (np.array(group, dtype=np.int64), dict(key)) for key, group in by_weights.items()
+        ]
         for group_rows, group_weights in groups:
             if len(group_rows) == 0:
                 continue
