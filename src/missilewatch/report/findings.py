@@ -363,6 +363,17 @@ def _few_paths(summary: pd.DataFrame, classes: Sequence[str], paths: int) -> str
     )
 
 
+def _same_sources_line(basis: Basis) -> str:
+    # The stock rests on the same records as production; their publications are listed
+    # once, under the production finding, and in the assumptions table.
+    if not basis.publications:
+        return ""
+    return (
+        f"Sources: the {len(basis.publications)} publications listed under the previous "
+        "finding; every figure is in the assumptions table."
+    )
+
+
 def _caveat_lines(basis: Basis, members: Mapping[str, Sequence[str]]) -> list[str]:
     lines = []
     for note in basis.caveats:
@@ -443,7 +454,8 @@ def production_findings(
         "Per month, estimated production plus imports minus reported launches (median, "
         f"{RANGE_LABEL}) and the probability that production exceeded launches: "
         + "; ".join(headline or [details[0]])
-        + ". Launches are the Ukrainian Air Force's reports; production rests on "
+        + ". Launches are the Ukrainian Air Force's reports; the production and stock "
+        "estimates rest on "
         + basis.phrase()
         + " (see the assumptions table)"
         + ("; the engine reports a caveat (below)" if basis.caveats else "")
@@ -535,7 +547,7 @@ def stockpile_findings(
     if not details:
         return []
     details += _caveat_lines(basis, members)
-    extra = [_few_paths(summary, classes, baseline.inputs.paths), basis.sources_line()]
+    extra = [_few_paths(summary, classes, baseline.inputs.paths), _same_sources_line(basis)]
     details += [line for line in extra if line]
     answer = (
         f"Estimated Russian stock at the end of {_month_name(last)} (median, {RANGE_LABEL}): "
