@@ -2,8 +2,224 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from missilewatch.cli.common import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    OutputOption,
+    emit_frame,
+    err_console,
+)
+from missilewatch.errors import MissilewatchError, ParameterError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CREDIT = (
+    "Launch counts: Ukrainian Air Force reports via the dataset 'Massive Missile Attacks on "
+    "Ukraine' (Petro Ivaniuk, Kaggle piterfm/massive-missile-attacks-on-ukraine). Production, "
+    "stocks and the air-defense figures are sourced estimates, many of them assumptions "
+    "(`missilewatch estimates`)."
+)
+#: Columns of the results shown on screen (files get every column).
+SCREEN_RESULT_COLUMNS = ("metric", "name", "month", "p5", "p50", "p95")
+SCREEN_SENSITIVITY_COLUMNS = (
+    "metric",
+    "name",
+    "month",
+    "parameter",
+    "spearman",
+    "spearman_p_value",
+    "prcc",
+    "sobol_s1",
+    "sobol_st",
+    "rank",
+)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("sweep")(sweep_command)
+
+
+def sweep_command(
+    file: Annotated[
+        str,
+        typer.Argument(help="A sweep file (TOML), or the name of a shipped example sweep."),
+    ],
+    workers: Annotated[
+        int,
+        typer.Option("--workers", help="Local worker processes (1 = run the points here)."),
+    ] = 1,
+    dask_scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-scheduler",
+            help="Run the points on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the "
+            "'cluster' extra; every worker needs missilewatch and the same data).",
+        ),
+    ] = None,
+    paths: Annotated[
+        int | None, typer.Option("--paths", help="Monte Carlo paths per point (default: file's).")
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Root seed (default: file's); same seed, same numbers."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Last forecast month, YYYY-MM (default: file's).")
+    ] = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity", help="Print which parameter drives each output instead of results."
+        ),
+    ] = False,
+    statistic: Annotated[
+        str,
+        typer.Option("--statistic", help="Per-point statistic the sensitivity uses (p50, mean)."),
+    ] = "p50",
+    estimates: Annotated[
+        Path | None,
+        typer.Option(
+            "--estimates", help="Estimates TOML file overriding or extending the shipped one."
+        ),
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress", help="Show a progress bar (default: on a terminal)."
+        ),
+    ] = None,
+) -> None:
+    """Run the engines over a grid or sample of scenario parameters (docs/sweep.md)."""
+    from missilewatch import sweep as sweeps
+
+    if workers < 1:
+        raise ParameterError(f"--workers: must be at least 1 (got {workers})")
+    if workers > 1 and dask_scheduler is not None:
+        raise ParameterError("--workers and --dask-scheduler: choose one")
+    plan = sweeps.plan_sweep(file, seed=seed, paths=paths, until=until, db=db, estimates=estimates)
+    with _executor(workers, dask_scheduler) as executor, _progress(progress) as update:
+        results = sweeps.execute(plan.tasks, executor=executor, progress=update, values=plan.points)
+    frame = sweeps.assemble(plan, results)
+    info = frame.attrs["sweep"]
+    title = (
+        f"{info['points']} points x {info['paths']:,} paths, {info['design']} design over "
+        f"{info['scenario']}, {info['forecast_start']}..{info['until']}, seed {info['root_seed']}"
+    )
+    if sensitivity:
+        table = sweeps.sensitivity(frame, statistic=statistic)
+        emit_frame(
+            _for_screen(table, SCREEN_SENSITIVITY_COLUMNS, (), fmt, output),
+            fmt,
+            output,
+            title=f"Sensitivity of the point {statistic}s: {title}",
+            caption=CREDIT,
+        )
+        return
+    emit_frame(
+        _for_screen(frame, SCREEN_RESULT_COLUMNS, info["parameters"], fmt, output),
+        fmt,
+        output,
+        title=title,
+        caption=CREDIT,
+    )
+
+
+def _for_screen(
+    frame: pd.DataFrame,
+    columns: tuple[str, ...],
+    parameters: list[str] | tuple[()],
+    fmt: OutputFormat,
+    output: Path | None,
+) -> pd.DataFrame:
+    """Fewer columns on a terminal table; files get every column."""
+    if fmt is not OutputFormat.table or output is not None:
+        return frame
+    chosen = ["point", *parameters, *columns] if parameters else list(columns)
+    shown = frame[[column for column in chosen if column in frame.columns]]
+    # Sobol columns are empty unless the design was sobol.
+    return shown.dropna(axis="columns", how="all")
+
+
+@contextmanager
+def _executor(workers: int, scheduler: str | None) -> Iterator[Executor | None]:
+    if scheduler is not None:
+        with _dask_executor(scheduler) as executor:
+            yield executor
+        return
+    if workers == 1:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # A fresh interpreter per worker: forking a process that holds database and
+    # engine threads can deadlock.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield pool
+
+
+@contextmanager
+def _dask_executor(address: str) -> Iterator[Executor]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise MissilewatchError(
+            "--dask-scheduler: Dask is not installed (pip install 'missilewatch[cluster]')"
+        ) from None
+    try:
+        client = Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise MissilewatchError(
+            f"--dask-scheduler: cannot connect to {address}: {reason}"
+        ) from None
+    with client:
+        yield client.get_executor()
+
+
+@contextmanager
+def _progress(enabled: bool | None) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar over finished points on standard error."""
+    show = sys.stderr.isatty() if enabled is None else enabled
+    if not show:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("sweep"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} points"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("sweep", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

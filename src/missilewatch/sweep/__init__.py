@@ -18,7 +18,14 @@ import sys
 import types
 from typing import Any
 
-from missilewatch.sweep.runner import SweepPlan, execute, plan_sweep, point_seeds, sweep
+from missilewatch.sweep.runner import (
+    SweepPlan,
+    assemble,
+    execute,
+    plan_sweep,
+    point_seeds,
+    sweep,
+)
 from missilewatch.sweep.sensitivity import sensitivity
 from missilewatch.sweep.spec import (
     DESIGNS,
@@ -50,6 +57,7 @@ __all__ = [
     "Sweep",
     "SweepPlan",
     "SweepSpec",
+    "assemble",
     "execute",
     "load_sweep",
     "parse_sweep",

@@ -341,7 +341,7 @@ def _check_worker_data(task: PointTask) -> None:
     here = data_fingerprint(task.db, os.environ.get(HOME_ENV), task.estimates)
     if here != task.data_fingerprint:
         raise MissilewatchError(
-            f"sweep point {task.point}: the worker reads other data than the sweep "
+            f"the worker reads other data than the sweep "
             f"(worker: {here}; sweep: {task.data_fingerprint}); give every worker the same "
             "store (--db) and estimates file"
         )

@@ -408,8 +408,6 @@ def _naming_point(
     error: MissilewatchError, task: PointTask, values: pd.DataFrame | None
 ) -> MissilewatchError:
     """The same error, its one line naming the point and its values."""
-    if str(error).startswith("sweep point"):
-        return error
     described = ""
     if values is not None:
         row = values.iloc[task.point]
