@@ -40,6 +40,7 @@ _PUBLIC_API: dict[str, str] = {
     # scenarios
     "run_scenarios": "missilewatch.scenarios:run_scenarios",
     "compare_runs": "missilewatch.scenarios:compare_runs",
+    "sweep": "missilewatch.sweep:sweep",
 }
 
 __all__ = [
