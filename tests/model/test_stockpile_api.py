@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from missilewatch.estimates import EstimateSet, load
 from missilewatch.model import Adjustments
 
 #: The Kh-101 family's ledger launches exceed what its published production and stock
-#: figures can supply; the engine says so. Every full run therefore warns.
+#: figures can supply; the engine says so whenever the caller looks at that family (or
+#: at everything).
 KH101_WARNING = r"Kh-101/Kh-555: production and stock estimates cannot explain"
 
 
@@ -105,10 +107,9 @@ def test_calibration_tightens_the_band_at_a_published_stock_estimate() -> None:
     month = pd.Period("2025-06", "M")
 
     def band(estimates: EstimateSet) -> float:
-        with pytest.warns(MissilewatchWarning):
-            frame = api.stockpile(
-                family="Iskander-M", until="2025-12", paths=3_000, seed=2, estimates=estimates
-            )
+        frame = api.stockpile(
+            family="Iskander-M", until="2025-12", paths=3_000, seed=2, estimates=estimates
+        )
         row = frame[(frame["quantity"] == "stock") & (frame["month"] == month)].iloc[0]
         return float(row["p95"] - row["p5"])
 
@@ -117,8 +118,7 @@ def test_calibration_tightens_the_band_at_a_published_stock_estimate() -> None:
 
 def test_same_seed_same_frame_other_seed_differs() -> None:
     def frame(seed: int) -> pd.DataFrame:
-        with pytest.warns(MissilewatchWarning):
-            return api.stockpile(family="Kalibr", until="2026-12", paths=1_500, seed=seed)
+        return api.stockpile(family="Kalibr", until="2026-12", paths=1_500, seed=seed)
 
     pd.testing.assert_frame_equal(frame(5), frame(5))
     assert not frame(5)["p50"].equals(frame(6)["p50"])
@@ -142,8 +142,7 @@ note = "deliberately large"
 """,
         encoding="utf-8",
     )
-    with pytest.warns(MissilewatchWarning):
-        frame = api.stockpile(family="Kalibr", until="2026-06", paths=1_000, seed=1, estimates=user)
+    frame = api.stockpile(family="Kalibr", until="2026-06", paths=1_000, seed=1, estimates=user)
     first = frame[(frame["quantity"] == "stock")].iloc[0]
     assert first["p50"] > 4_000
 
@@ -215,21 +214,131 @@ def test_bad_parameters_are_one_line_errors() -> None:
         api.stockpile(until="2019-01", paths=10)
     with pytest.raises(ParameterError, match="until"):
         api.forecast_strikes(until="2020-01", paths=10, seed=0)
-    with pytest.raises(UnknownNameError, match="Iskander-X"), pytest.warns(MissilewatchWarning):
+    with pytest.raises(UnknownNameError, match="Iskander-X"):
         api.stockpile(family="Iskander-X", paths=10)
 
 
 def test_cli_stockpile_csv(tmp_path: Path) -> None:
     out = tmp_path / "stock.csv"
-    with pytest.warns(MissilewatchWarning, match=KH101_WARNING):
-        result = CliRunner().invoke(
+    result = CliRunner().invoke(
         app,
-            ["stockpile", "--family", "Iskander-M", "--until", "2026-09", "--paths", "800",
-             "--seed", "1", "-f", "csv", "-o", str(out), "--no-progress"],
-        )  # fmt: skip
+        ["stockpile", "--family", "Iskander-M", "--until", "2026-09", "--paths", "800",
+         "--seed", "1", "-f", "csv", "-o", str(out), "--no-progress"],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out)
     assert set(frame["name"]) == {"Iskander-M"}
     assert frame["month"].iloc[-1] == "2026-09"
+    # A file keeps every column and every quantity, unlike the on-screen table.
+    assert list(frame.columns) == [
+        "month", "level", "name", "quantity", "p5", "p25", "p50", "p75", "p95",
+        "mean", "observed", "assumption",
+    ]  # fmt: skip
+    assert set(frame["quantity"]) == set(api.QUANTITIES)
     bad = CliRunner().invoke(app, ["stockpile", "--paths", "0"])
     assert bad.exit_code != 0
+
+
+# --- warnings scoped to the selection ---------------------------------------------------
+
+
+def test_shortfall_warnings_only_for_the_families_asked_for(outcome: api.StockpileRun) -> None:
+    # The full picture records the Kh-101/Kh-555 shortfall whatever is selected ...
+    recorded = {shortfall.family: shortfall for shortfall in outcome.shortfalls}
+    assert "Kh-101/Kh-555" in recorded
+    kh101 = recorded["Kh-101/Kh-555"]
+    assert 0.05 * kh101.launched < kh101.median < kh101.launched
+    summary = api.summary_frame(outcome)
+    shortfall = summary[
+        (summary["name"] == "Kh-101/Kh-555") & (summary["metric"] == "shortfall_history")
+    ].iloc[0]
+    assert shortfall["p50"] == pytest.approx(kh101.median, abs=0.1)
+    # ... but a caller asking about Kinzhal is not warned about another family.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MissilewatchWarning)
+        api.warn_shortfalls(outcome, family="Kinzhal")
+        api.warn_shortfalls(outcome, weapon_class="ballistic")
+    # The class Kh-101/Kh-555 belongs to, the family itself, and everything do warn.
+    for selection in ({"weapon_class": "cruise"}, {"family": "Kh-101/Kh-555"}, {}):
+        with pytest.warns(MissilewatchWarning, match=KH101_WARNING):
+            api.warn_shortfalls(outcome, **selection)
+
+
+def test_stockpile_for_another_family_does_not_warn_but_the_cruise_class_does() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MissilewatchWarning)
+        frame = api.stockpile(family="Kinzhal", until="2026-06", paths=500, seed=4)
+    assert set(frame["name"]) == {"Kinzhal"}
+    with pytest.warns(MissilewatchWarning, match=KH101_WARNING):
+        api.stockpile_summary(weapon_class="cruise", until="2026-06", paths=500, seed=4)
+
+
+def test_cli_warns_only_about_the_selection() -> None:
+    kinzhal = CliRunner().invoke(
+        app, ["stockpile", "--family", "Kinzhal", "--until", "2026-06", "--paths", "500",
+              "--no-progress"],
+    )  # fmt: skip
+    assert kinzhal.exit_code == 0, kinzhal.output
+    assert "Kh-101" not in kinzhal.output
+    with pytest.warns(MissilewatchWarning, match=KH101_WARNING):
+        cruise = CliRunner().invoke(
+            app, ["stockpile", "--class", "cruise", "--until", "2026-06", "--paths", "500",
+                  "--summary", "--no-progress"],
+        )  # fmt: skip
+    assert cruise.exit_code == 0, cruise.output
+
+
+# --- output: rounding and the on-screen table --------------------------------------------
+
+
+def test_output_frames_carry_no_float_noise(outcome: api.StockpileRun) -> None:
+    frame = api.stockpile_frame(outcome)
+    values = frame[["p5", "p25", "p50", "p75", "p95", "mean"]].to_numpy()
+    np.testing.assert_array_equal(values, np.round(values, 1))
+    # Rounding keeps the percentiles in order and the stock non-negative.
+    assert np.all(np.diff(values[:, :5], axis=1) >= 0)
+    assert (frame.loc[frame["quantity"] == "stock", "p5"] >= 0).all()
+    summary = api.summary_frame(outcome)
+    probability = summary["unit"] == "probability"
+    assert probability.any()
+    counts = summary.loc[~probability, ["p5", "p50", "p95", "mean"]].to_numpy()
+    finite = np.isfinite(counts)
+    np.testing.assert_array_equal(counts[finite], np.round(counts[finite], 1))
+    shares = summary.loc[probability, "p50"].to_numpy()
+    np.testing.assert_array_equal(shares, np.round(shares, 3))
+
+
+def test_cli_table_fits_an_80_column_terminal() -> None:
+    # Kh-101/Kh-555 has the longest family name (and its shortfall warning).
+    with pytest.warns(MissilewatchWarning, match=KH101_WARNING):
+        result = CliRunner().invoke(
+            app, ["stockpile", "--family", "Kh-101/Kh-555", "--start", "2025-10", "--until",
+                  "2026-06", "--paths", "500", "-q", "stock", "-q", "net_accumulation",
+                  "--no-progress"],
+            env={"COLUMNS": "80"},
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.output  # nothing cut: months, names and numbers in full
+    assert "Stock at month end" in result.output and "Net accumulation" in result.output
+    assert "2025-10" in result.output and "2026-06" in result.output
+    assert "Kh-101/Kh-555 *" in result.output  # rests on an assumed initial stock
+    # Compact: month, name, p5, p50, p95, observed; not the twelve columns of a file.
+    header = next(line for line in lines if "month" in line and "p50" in line)
+    assert "p25" not in header and "assumption" not in header and "level" not in header
+
+
+def test_cli_summary_table_fits_and_unknown_quantity_is_refused() -> None:
+    result = CliRunner().invoke(
+        app, ["stockpile", "--family", "Iskander-M", "--until", "2026-06", "--paths", "500",
+              "--summary", "--no-progress"],
+        env={"COLUMNS": "80"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert "months of supply" in result.output and "(%)" in result.output
+    bad = CliRunner().invoke(app, ["stockpile", "-q", "stocks", "--paths", "10"])
+    assert bad.exit_code != 0
+    assert isinstance(bad.exception, ParameterError)
+    assert "stocks" in str(bad.exception) and "net_accumulation" in str(bad.exception)

@@ -64,6 +64,11 @@ RECENT_MONTHS: Final = 3
 SHORTFALL_WARNING_SHARE: Final = 0.05
 #: The last ledger month counts as history only if reports reach this close to its end.
 COMPLETE_MONTH_DAYS: Final = 2
+#: Decimals kept in output frames: percentiles of missile counts carry no meaning beyond
+#: a tenth (and the engine's float32 resample leaves noise in the 7th digit); a
+#: probability keeps three.
+COUNT_DECIMALS: Final = 1
+PROBABILITY_DECIMALS: Final = 3
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -378,11 +383,38 @@ def _quantity_arrays(values: dict[str, np.ndarray], members: list[int]) -> dict[
 
 
 @dataclass(frozen=True)
+class Shortfall:
+    """A family whose ledger launches its production and stock figures cannot explain.
+
+    ``median`` is the median over paths of the history shortfall (missiles launched that
+    the path could not have held), ``first_month`` the first month the median path runs
+    short, ``launched`` the family's ledger launches over the history.
+    """
+
+    family: str
+    first_month: pd.Period
+    median: float
+    launched: float
+
+    def message(self) -> str:
+        return (
+            f"{self.family}: production and stock estimates cannot explain the ledger's "
+            f"launches from {self.first_month} (median shortfall {self.median:,.0f} of "
+            f"{self.launched:,.0f} launched); stock clamped at zero, shortfall reported"
+        )
+
+
+@dataclass(frozen=True)
 class StockpileRun:
-    """A finished run with its setup: the source of both stockpile frames."""
+    """A finished run with its setup: the source of both stockpile frames.
+
+    ``shortfalls`` lists every family whose median history shortfall exceeds
+    ``SHORTFALL_WARNING_SHARE`` of its ledger launches, whatever the caller selects.
+    """
 
     setup: Setup
     result: RunResult
+    shortfalls: tuple[Shortfall, ...] = ()
 
 
 def simulate_stockpile(
@@ -394,8 +426,14 @@ def simulate_stockpile(
     db: Path | None = None,
     adjustments: Adjustments = BASELINE,
     progress: ProgressCallback | None = None,
+    warn: bool = True,
 ) -> StockpileRun:
-    """Run the engine once; :func:`stockpile` and :func:`stockpile_summary` format it."""
+    """Run the engine once; :func:`stockpile` and :func:`stockpile_summary` format it.
+
+    With ``warn`` (the default) every family in ``shortfalls`` is reported as a
+    :class:`MissilewatchWarning`; callers that show only some families pass
+    ``warn=False`` and call :func:`warn_shortfalls` with their selection.
+    """
     check_paths(paths)
     pool_stream, run_stream = np.random.SeedSequence(seed).spawn(2)
     setup = build_setup(
@@ -403,28 +441,54 @@ def simulate_stockpile(
     )
     callback = (lambda done: progress(done, paths)) if progress is not None else None
     result = run(setup.params, run_stream, paths, progress=callback)
-    _warn_shortfall(setup, result)
-    return StockpileRun(setup=setup, result=result)
+    outcome = StockpileRun(setup=setup, result=result, shortfalls=_shortfalls(setup, result))
+    if warn:
+        warn_shortfalls(outcome)
+    return outcome
 
 
-def _warn_shortfall(setup: Setup, result: RunResult) -> None:
+def _shortfalls(setup: Setup, result: RunResult) -> tuple[Shortfall, ...]:
     history = len(setup.history.months)
     shortfall = np.asarray(result.resample["shortfall"][:, :history, :], dtype=np.float64)
     median_total = np.median(shortfall.sum(axis=1), axis=0)
     launched = setup.history.launches.sum(axis=0)
+    found = []
     for f, family in enumerate(setup.params.families):
         if launched[f] > 0 and median_total[f] > SHORTFALL_WARNING_SHARE * launched[f]:
             median_by_month = np.median(shortfall[:, :, f], axis=0)
             first = (
                 int(np.flatnonzero(median_by_month > 0)[0]) if np.any(median_by_month > 0) else 0
             )
-            warnings.warn(
-                f"{family}: production and stock estimates cannot explain the ledger's launches "
-                f"from {setup.history.months[first]} (median shortfall {median_total[f]:,.0f} of "
-                f"{launched[f]:,.0f} launched); stock clamped at zero, shortfall reported",
-                MissilewatchWarning,
-                stacklevel=3,
+            found.append(
+                Shortfall(
+                    family=family,
+                    first_month=setup.history.months[first],
+                    median=float(median_total[f]),
+                    launched=float(launched[f]),
+                )
             )
+    return tuple(found)
+
+
+def warn_shortfalls(
+    outcome: StockpileRun,
+    *,
+    family: str | Sequence[str] | None = None,
+    weapon_class: str | Sequence[str] | None = None,
+) -> None:
+    """Warn about the shortfalls of the selected families and classes (default: all).
+
+    A class selects its member families: ``weapon_class="cruise"`` warns about a cruise
+    family's shortfall, ``family="Kinzhal"`` does not warn about Kh-101/Kh-555.
+    """
+    members = {
+        outcome.setup.params.families[i]
+        for _, _, indices in _select_series(outcome.setup, family, weapon_class)
+        for i in indices
+    }
+    for shortfall in outcome.shortfalls:
+        if shortfall.family in members:
+            warnings.warn(shortfall.message(), MissilewatchWarning, stacklevel=3)
 
 
 def _select_series(
@@ -498,6 +562,8 @@ def stockpile_frame(
             frame["assumption"] = assumption
             rows.append(frame)
     out = pd.concat(rows, ignore_index=True)
+    value_columns = [*PERCENTILE_COLUMNS, "mean"]
+    out[value_columns] = out[value_columns].round(COUNT_DECIMALS)
     out.attrs["effective_sample_size"] = dict(
         zip(setup.params.families, result.effective_sample_size.tolist(), strict=True)
     )
@@ -535,10 +601,13 @@ def stockpile(
         db=db,
         adjustments=adjustments,
         progress=progress,
+        warn=False,
     )
-    return stockpile_frame(
+    frame = stockpile_frame(
         outcome, family=family, weapon_class=weapon_class, start=start, until=until
     )
+    warn_shortfalls(outcome, family=family, weapon_class=weapon_class)
+    return frame
 
 
 SUMMARY_COLUMNS: Final = [
@@ -653,6 +722,15 @@ def summary_frame(
                 level, name, "p_unmet_launches_by_end", float(np.mean(q["unmet"].sum(axis=1) > 0))
             )
     frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-1])
+    value_columns = ["p5", "p50", "p95", "mean"]
+    is_probability = frame["unit"] == "probability"
+    frame[value_columns] = frame[value_columns].astype(float)
+    frame.loc[is_probability, value_columns] = frame.loc[is_probability, value_columns].round(
+        PROBABILITY_DECIMALS
+    )
+    frame.loc[~is_probability, value_columns] = frame.loc[~is_probability, value_columns].round(
+        COUNT_DECIMALS
+    )
     assumed = {
         name: any(setup.assumed[setup.params.families[i]] for i in members)
         for _, name, members in _select_series(setup, family, weapon_class)
@@ -679,9 +757,17 @@ def stockpile_summary(
     includes imports. A probability carries the same value in every column.
     """
     outcome = simulate_stockpile(
-        until=until, paths=paths, seed=seed, estimates=estimates, db=db, adjustments=adjustments
+        until=until,
+        paths=paths,
+        seed=seed,
+        estimates=estimates,
+        db=db,
+        adjustments=adjustments,
+        warn=False,
     )
-    return summary_frame(outcome, family=family, weapon_class=weapon_class)
+    frame = summary_frame(outcome, family=family, weapon_class=weapon_class)
+    warn_shortfalls(outcome, family=family, weapon_class=weapon_class)
+    return frame
 
 
 # --- forecast and backtest ----------------------------------------------------------------------
@@ -797,9 +883,9 @@ def backtest_strikes(
                         "level": level,
                         "name": name,
                         "observed": int(truth[h]),
-                        "low": float(low[h]),
-                        "median": float(median[h]),
-                        "high": float(high[h]),
+                        "low": round(float(low[h]), COUNT_DECIMALS),
+                        "median": round(float(median[h]), COUNT_DECIMALS),
+                        "high": round(float(high[h]), COUNT_DECIMALS),
                         "inside": bool(low[h] <= truth[h] <= high[h]),
                     }
                 )
@@ -888,17 +974,20 @@ def implied_stock(
             "assumption": record.assumption,
             "source": record.source.publication if record.source else "ASSUMPTION",
         }
-        for quantity, values, mean, unit in (
-            ("launch_rate", result.launch_rate, float(counts.mean()), "missiles/month"),
-            ("time_in_stock", result.time_in_stock, record.central, "months"),
-            ("implied_stock", result.stock, result.stock_mean, "missiles"),
+        for quantity, values, mean, unit, decimals in (
+            ("launch_rate", result.launch_rate, float(counts.mean()), "missiles/month", 1),
+            ("time_in_stock", result.time_in_stock, record.central, "months", 2),
+            ("implied_stock", result.stock, result.stock_mean, "missiles", 0),
         ):
             rows.append(
                 {
                     **base,
                     "quantity": quantity,
-                    **dict(zip(PERCENTILE_COLUMNS, values, strict=True)),
-                    "mean": mean,
+                    **{
+                        column: round(float(value), decimals)
+                        for column, value in zip(PERCENTILE_COLUMNS, values, strict=True)
+                    },
+                    "mean": round(float(mean), decimals),
                     "unit": unit,
                 }
             )
@@ -961,4 +1050,5 @@ __all__ = [
     "serial_estimate",
     "stockpile",
     "stockpile_summary",
+    "warn_shortfalls",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -72,6 +73,22 @@ def emit_frame(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def for_screen(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None,
+    fmt: OutputFormat,
+    output: Path | None,
+) -> pd.DataFrame:
+    """Only ``columns`` (those present) when the frame goes to the terminal as a table.
+
+    An 80-column terminal cannot show a dozen columns; files and csv/json/parquet keep
+    every column.
+    """
+    if fmt is not OutputFormat.table or output is not None or columns is None:
+        return frame
+    return frame[[column for column in columns if column in frame.columns]]
 
 
 def frame_to_table(

@@ -20,6 +20,7 @@ from missilewatch.cli.common import (
     SeedOption,
     emit_frame,
     err_console,
+    for_screen,
 )
 
 CREDIT = (
@@ -124,9 +125,7 @@ SCREEN_COLUMNS: dict[str, list[str]] = {
 def _for_screen(
     frame: pd.DataFrame, name: str, fmt: OutputFormat, output: Path | None
 ) -> pd.DataFrame:
-    if fmt is not OutputFormat.table or output is not None or name not in SCREEN_COLUMNS:
-        return frame
-    return frame[[column for column in SCREEN_COLUMNS[name] if column in frame.columns]]
+    return for_screen(frame, SCREEN_COLUMNS.get(name), fmt, output)
 
 
 def _emit_tables(

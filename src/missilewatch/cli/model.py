@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from missilewatch.cli.common import (
@@ -18,6 +19,7 @@ from missilewatch.cli.common import (
     SeedOption,
     emit_frame,
     err_console,
+    for_screen,
 )
 
 EstimatesOption = Annotated[
@@ -50,27 +52,38 @@ def estimates_command(
         frame = frame[frame["subject"].str.split(" + ", regex=False).map(lambda s: subject in s)]
     frame = frame.sort_values(["quantity", "subject", "as_of", "id"]).reset_index(drop=True)
     if fmt is OutputFormat.table and output is None:
-        shown = frame[["id", "quantity", "subject", "low", "central", "high", "unit", "as_of"]]
-        shown = shown.assign(
-            as_of=frame["as_of"].dt.strftime("%Y-%m-%d"),
+        # One table per quantity, so the quantity need not repeat on every row; the id
+        # carries the subject and date in words, notes and URLs go to files.
+        shown = frame.assign(
+            as_of=frame["as_of"].dt.strftime("%Y-%m"),
             basis=[
-                "ASSUMPTION" if assumed else f"source {day:%Y-%m-%d}"
+                "ASSUMPTION" if assumed else f"source {day:%Y-%m}"
                 for assumed, day in zip(frame["assumption"], frame["source_date"], strict=True)
             ],
         )
         assumed_count = int(frame["assumption"].sum())
-        emit_frame(
-            shown,
-            fmt,
-            output,
-            title="Sourced estimates",
-            caption=(
-                f"{len(frame)} records, {assumed_count} marked ASSUMPTION (no published source). "
-                "Sources, notes and URLs: --format csv or json."
-            ),
-        )
+        quantities = list(dict.fromkeys(shown["quantity"]))
+        for position, name in enumerate(quantities):
+            rows = shown[shown["quantity"] == name]
+            emit_frame(
+                for_screen(rows, ESTIMATES_SCREEN_COLUMNS, fmt, None),
+                fmt,
+                None,
+                title=f"{name} ({len(rows)} records)",
+                caption=(
+                    f"{len(frame)} records, {assumed_count} marked ASSUMPTION (no published "
+                    "source). Ids, sources, notes and URLs: --format csv or json."
+                    if position == len(quantities) - 1
+                    else None
+                ),
+            )
+        if not quantities:
+            err_console.print("No estimates match.", highlight=False)
         return
     emit_frame(frame, fmt, output)
+
+
+ESTIMATES_SCREEN_COLUMNS = ["subject", "low", "central", "high", "unit", "as_of", "basis"]
 
 
 CREDIT = (
@@ -137,40 +150,134 @@ def stockpile_command(
     resting on an assumption are marked.
     """
     from missilewatch.api import stockpile as api
+    from missilewatch.errors import ParameterError
 
+    unknown = [name for name in quantity or [] if name not in api.QUANTITIES]
+    if unknown:
+        raise ParameterError(
+            f"--quantity: unknown {', '.join(map(repr, unknown))} "
+            f"(one of: {', '.join(api.QUANTITIES)})"
+        )
     show_bar = progress if progress is not None else sys.stderr.isatty()
     with _progress(show_bar, "stockpile", paths) as callback:
         outcome = api.simulate_stockpile(
-            until=until, paths=paths, seed=seed, estimates=estimates, db=db, progress=callback
-        )
-    if summary:
-        frame = api.summary_frame(outcome, family=family or None, weapon_class=weapon_class or None)
-    else:
-        frame = api.stockpile_frame(
-            outcome,
-            family=family or None,
-            weapon_class=weapon_class or None,
-            start=start,
             until=until,
+            paths=paths,
+            seed=seed,
+            estimates=estimates,
+            db=db,
+            progress=callback,
+            warn=False,
         )
+    selection = {"family": family or None, "weapon_class": weapon_class or None}
+    if summary:
+        frame = api.summary_frame(outcome, **selection)
+    else:
+        frame = api.stockpile_frame(outcome, **selection, start=start, until=until)
         if quantity:
             frame = frame[frame["quantity"].isin(quantity)].reset_index(drop=True)
+    # Only the families asked for: a Kinzhal table should not warn about Kh-101.
+    api.warn_shortfalls(outcome, **selection)
     ess = float(outcome.result.effective_sample_size.min())
     caption = (
         f"{paths:,} paths, seed {seed}; conditioned on "
         f"{len(outcome.setup.constraints_used)} dated estimates, smallest effective sample "
         f"size of a family {ess:,.0f}. "
-        "Rows with assumption=True rest on a figure without a published source. " + CREDIT
     )
     if fmt is OutputFormat.table and output is None:
-        shown = frame.copy()
-        if "month" in shown:
-            shown["month"] = shown["month"].astype(str)
-        emit_frame(shown, fmt, output, title="Stockpile", caption=caption)
+        screen_caption = (
+            caption + f"{ASSUMPTION_MARK} rests on a figure without a published source "
+            "(assumption). Every column and quantity: --format csv|json|parquet. " + CREDIT
+        )
+        if summary:
+            emit_frame(
+                _summary_for_screen(frame),
+                fmt,
+                None,
+                title="Stockpile summary (p5, median, p95 over paths)",
+                caption=screen_caption,
+            )
+            return
+        _print_monthly_tables(frame, list(quantity or ["stock"]), screen_caption)
         return
     if fmt is not OutputFormat.parquet and "month" in frame:
         frame = frame.assign(month=frame["month"].astype(str))
     emit_frame(frame, fmt, output)
+
+
+#: Marks, on screen, a row that rests on a record marked as an assumption.
+ASSUMPTION_MARK = "*"
+
+#: On-screen titles of the monthly quantities.
+QUANTITY_TITLES: dict[str, str] = {
+    "stock": "Stock at month end (missiles)",
+    "production": "Production (missiles/month)",
+    "imports": "Imports (missiles/month)",
+    "launches": "Launches (missiles/month)",
+    "net_accumulation": "Net accumulation: production + imports - losses - launches (per month)",
+    "shortfall": "Shortfall: ledger launches the path's stock could not cover (per month)",
+    "unmet": "Unmet: forecast launches beyond the stock (per month)",
+}
+
+MONTHLY_SCREEN_COLUMNS = ["month", "name", "p5", "p50", "p95", "observed"]
+SUMMARY_SCREEN_COLUMNS = ["name", "metric", "p5", "p50", "p95"]
+
+
+def _marked_names(frame: pd.DataFrame) -> pd.Series:
+    return frame["name"].where(~frame["assumption"], frame["name"] + " " + ASSUMPTION_MARK)
+
+
+def _print_monthly_tables(frame: pd.DataFrame, quantities: list[str], caption: str) -> None:
+    """One compact table per quantity: month, name, p5, median, p95, observed."""
+    for position, name in enumerate(quantities):
+        rows = frame[frame["quantity"] == name]
+        shown = rows.assign(
+            month=rows["month"].astype(str),
+            name=_marked_names(rows),
+            observed=rows["observed"].map({True: "yes", False: "no"}),
+        )
+        emit_frame(
+            for_screen(shown, MONTHLY_SCREEN_COLUMNS, OutputFormat.table, None),
+            OutputFormat.table,
+            None,
+            title=QUANTITY_TITLES.get(name, name),
+            caption=caption if position == len(quantities) - 1 else None,
+        )
+
+
+def _summary_metric_label(metric: str, unit: str) -> str:
+    """Words for a summary metric; the unit is folded in so the table needs no unit column."""
+    if metric.startswith("stock_"):
+        return f"stock at end of {metric.removeprefix('stock_')} (missiles)"
+    labels = {
+        "launch_rate_recent": "launches/month, mean of the last 3 months",
+        "months_of_supply": "months of supply at that launch rate",
+        "net_accumulation_12m": "net accumulation, last 12 months",
+        "p_production_exceeds_launches_12m": "P(production > launches), last 12 months",
+        "shortfall_history": "ledger launches not explained (history)",
+        "effective_sample_size": "effective sample size (paths)",
+        "p_unmet_launches_by_end": "P(stock short of planned launches by the end)",
+    }
+    return labels.get(metric, f"{metric} ({unit})")
+
+
+def _summary_for_screen(frame: pd.DataFrame) -> pd.DataFrame:
+    # A figure that is the same on every path (a probability, the ledger's launch rate,
+    # the effective sample size) is shown once, in the median column.
+    constant = (frame["p5"] == frame["p95"]) & (frame["p5"] == frame["p50"])
+    # Probabilities read more easily as percentages on screen.
+    scale = frame["unit"].eq("probability").map({True: 100.0, False: 1.0})
+    shown = frame.assign(
+        name=_marked_names(frame),
+        metric=[
+            _summary_metric_label(metric, unit) + (" (%)" if unit == "probability" else "")
+            for metric, unit in zip(frame["metric"], frame["unit"], strict=True)
+        ],
+        p5=(frame["p5"] * scale).where(~constant),
+        p50=(frame["p50"] * scale).round(1),
+        p95=(frame["p95"] * scale).where(~constant),
+    )
+    return for_screen(shown, SUMMARY_SCREEN_COLUMNS, OutputFormat.table, None)
 
 
 def backtest_command(
@@ -202,9 +309,30 @@ def backtest_command(
         f"{len(frame):,} cells (fit before each cut, forecast {horizon} months). " + CREDIT
     )
     if fmt is OutputFormat.table and output is None:
-        emit_frame(result, fmt, output, title="Strike forecast backtest", caption=caption)
+        if detail:
+            shown = for_screen(result, BACKTEST_DETAIL_SCREEN_COLUMNS, fmt, None)
+        else:
+            shown = result.assign(
+                horizon=result["horizon"].map(
+                    lambda months: "all" if months == 0 else f"{months} month(s)"
+                ),
+                coverage=(result["coverage"] * 100).round(1),
+            ).rename(columns={"coverage": "inside band (%)"})
+        emit_frame(shown, fmt, output, title="Strike forecast backtest", caption=caption)
         return
     emit_frame(result, fmt, output)
+
+
+BACKTEST_DETAIL_SCREEN_COLUMNS = [
+    "month",
+    "horizon",
+    "name",
+    "observed",
+    "low",
+    "median",
+    "high",
+    "inside",
+]
 
 
 evidence_app = typer.Typer(
@@ -243,10 +371,32 @@ def evidence_little_command(
         db=db,
     )
     if fmt is OutputFormat.table and output is None:
-        shown = frame.drop(columns=["source"]).assign(as_of=frame["as_of"].dt.strftime("%Y-%m-%d"))
-        emit_frame(shown, fmt, output, title="Implied stock (Little's law)", caption=CREDIT)
+        # One small table per evidence record: the long ids and sources go in the title.
+        records = list(dict.fromkeys(frame["evidence"])) if not frame.empty else []
+        for position, record in enumerate(records):
+            rows = frame[frame["evidence"] == record]
+            first = rows.iloc[0]
+            basis = "ASSUMPTION" if first["assumption"] else f"source: {first['source']}"
+            emit_frame(
+                for_screen(rows, LITTLE_SCREEN_COLUMNS, fmt, None),
+                fmt,
+                None,
+                title=(
+                    f"{record}: {first['subject']}, launch rate over {first['window']} ({basis})"
+                ),
+                caption=(
+                    "Implied stock = launch rate x time in stock (Little's law). " + CREDIT
+                    if position == len(records) - 1
+                    else None
+                ),
+            )
+        if not records:
+            err_console.print("No time_in_stock evidence matches.", highlight=False)
         return
     emit_frame(frame, fmt, output)
+
+
+LITTLE_SCREEN_COLUMNS = ["quantity", "p5", "p25", "p50", "p75", "p95", "unit"]
 
 
 @evidence_app.command("serials")
