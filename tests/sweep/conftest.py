@@ -13,8 +13,6 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from missilewatch.errors import MissilewatchWarning
-
 #: The stock-flow engine's warning that the shipped estimates cannot explain a family's
 #: launches (Kh-101/Kh-555 on every point, others on some points with few paths),
 #: passed on once by the sweep with the number of points that gave it.
@@ -86,15 +84,6 @@ def tiny_sweep(tmp_path: Path) -> Path:
 def small_sweep(tmp_path: Path) -> Path:
     """Four grid points, two parameters (one on each side), every kind of output."""
     return write_sweep(tmp_path, SMALL_BODY)
-
-
-@contextmanager
-def expecting_shortfall_warning() -> Iterator[None]:
-    """The shipped estimates make the stock-flow engine warn; the sweep passes it on once."""
-    with pytest.warns(MissilewatchWarning, match=SHORTFALL_WARNING) as record:
-        yield
-    messages = [str(item.message) for item in record if item.category is MissilewatchWarning]
-    assert len(messages) == len(set(messages)), "a warning was passed on more than once"
 
 
 @contextmanager

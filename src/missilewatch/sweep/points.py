@@ -17,13 +17,14 @@ with the point's seed.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -38,13 +39,14 @@ if TYPE_CHECKING:
     from missilewatch.api.stockpile import StockpileRun
     from missilewatch.defense.campaign import CampaignDraws
     from missilewatch.defense.params import Defense
+    from missilewatch.model.adjustments import Adjustments
 
 PERCENTILES: Final = (5, 25, 50, 75, 95)
 PERCENTILE_COLUMNS: Final = tuple(f"p{q}" for q in PERCENTILES)
 
 # Capturing warnings swaps process-wide state; in a thread-based executor two points
-# doing it at once would restore each other's filters. The stock-flow run (the only
-# step that warns) therefore holds this lock while warnings are captured.
+# doing it at once would restore each other's filters. Where the stock-flow engine can
+# only warn (no ``warn=False``), its run holds this lock while warnings are captured.
 _WARNINGS_LOCK = threading.Lock()
 
 
@@ -117,19 +119,8 @@ def run_point(task: PointTask) -> PointResult:
     pairs: list[tuple[OutputRequest, dict[str, object]]] = []
     caught: list[str] = []
     if needs_stock_flow(task.outputs):
-        from missilewatch.api import stockpile as stock_api
-
-        with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as records:
-            warnings.simplefilter("always")
-            outcome = stock_api.simulate_stockpile(
-                until=task.until,
-                paths=task.paths,
-                seed=task.seed,
-                estimates=estimate_set,
-                db=_path(task.db),
-                adjustments=adjustments,
-            )
-        caught += [str(record.message) for record in records]
+        outcome, messages = _run_stock_flow(task, estimate_set, adjustments)
+        caught += messages
         pairs += _stock_rows(outcome, task.outputs)
     if needs_campaign(task.outputs):
         from missilewatch.api import defense as defense_api
@@ -164,6 +155,46 @@ def run_point(task: PointTask) -> PointResult:
     pairs.sort(key=lambda pair: order[pair[0]])
     rows = tuple(row for _, row in pairs)
     return PointResult(task.point, rows, tuple(caught), time.perf_counter() - began)
+
+
+def _run_stock_flow(
+    task: PointTask, estimate_set: EstimateSet, adjustments: Adjustments
+) -> tuple[StockpileRun, list[str]]:
+    """The stock-flow run of a point, and the engine's warnings about the families read."""
+    from missilewatch.api import stockpile as stock_api
+
+    options: dict[str, Any] = {
+        "until": task.until,
+        "paths": task.paths,
+        "seed": task.seed,
+        "estimates": estimate_set,
+        "db": _path(task.db),
+        "adjustments": adjustments,
+    }
+    if "warn" in inspect.signature(stock_api.simulate_stockpile).parameters:
+        # The engine reports its shortfalls as data: keep those of the families the
+        # outputs read, as stockpile() does for its selection.
+        outcome = stock_api.simulate_stockpile(**options, warn=False)
+        read = _families_read(outcome, task.outputs)
+        return outcome, [item.message() for item in outcome.shortfalls if item.family in read]
+    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        outcome = stock_api.simulate_stockpile(**options)
+    return outcome, [str(record.message) for record in records]
+
+
+def _families_read(outcome: StockpileRun, outputs: Sequence[OutputRequest]) -> set[str]:
+    families = outcome.setup.params.families
+    classes = outcome.setup.params.weapon_classes
+    read: set[str] = set()
+    for request in outputs:
+        if request.metric != "stock":
+            continue
+        if request.level == "family":
+            read.add(request.name)
+        else:
+            read.update(f for f, c in zip(families, classes, strict=True) if c == request.name)
+    return read
 
 
 def with_shots_per_target(setup: DefenseSetup, shots: Mapping[str, int]) -> DefenseSetup:
