@@ -339,7 +339,12 @@ def class_path_figures(outcome: StockpileRun) -> pd.DataFrame:
     window = slice(max(0, history - 12), history)
     stock_months = sorted({max(0, last - 12), last, *range(history, len(months))})
     classes = list(setup.params.weapon_classes)
-    frames = []
+    # Month codes into one PeriodIndex built once: building a Period per row is slow.
+    period_index = pd.PeriodIndex(months, freq="M")
+    names: list[str] = []
+    quantities: list[str] = []
+    month_codes: list[int] = []
+    columns: list[np.ndarray] = []
     for name in sorted(set(classes)):
         members = [index for index, value in enumerate(classes) if value == name]
 
@@ -349,25 +354,25 @@ def class_path_figures(outcome: StockpileRun) -> pd.DataFrame:
 
         # The stock array has one more month: index t + 1 is the stock at the end of t.
         stock = summed("stock")[:, 1:]
-        slots = np.arange(stock.shape[0], dtype=np.int32)
         parts = [(month, "stock", stock[:, month]) for month in stock_months]
-        parts.append(
-            (last, "supply_12m", (summed("production") + summed("imports"))[:, window].sum(axis=1))
-        )
+        supply = (summed("production") + summed("imports"))[:, window].sum(axis=1)
+        parts.append((last, "supply_12m", supply))
         parts.append((last, "launches_12m", summed("launches")[:, window].sum(axis=1)))
         for month, quantity, values in parts:
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "name": name,
-                        "quantity": quantity,
-                        "month": pd.PeriodIndex([months[month]] * len(slots), freq="M"),
-                        "path": slots,
-                        "value": values.astype(np.float64),
-                    }
-                )
-            )
-    return pd.concat(frames, ignore_index=True)
+            names.append(name)
+            quantities.append(quantity)
+            month_codes.append(month)
+            columns.append(values)
+    slots = columns[0].shape[0]
+    return pd.DataFrame(
+        {
+            "name": np.repeat(names, slots),
+            "quantity": np.repeat(quantities, slots),
+            "month": period_index[np.repeat(month_codes, slots)],
+            "path": np.tile(np.arange(slots, dtype=np.int32), len(columns)),
+            "value": np.concatenate(columns),
+        }
+    )
 
 
 def _known_interceptors(estimates: Path | None) -> list[str] | None:
