@@ -141,11 +141,13 @@ month = "2026-09"
         until="2027-12", paths=80, seed=seed, adjustments=adjustments
     )
     depletion = campaign.summary.set_index("metric").loc["depletion_month_offset"]
+    # The sweep rounds to tenths, as the stock-flow frames do.
+    tenth = 0.05 + 1e-9
     for column in ("p5", "p50", "p95", "mean"):
-        assert frame.loc["depletion_month", column] == pytest.approx(depletion[column])
+        assert frame.loc["depletion_month", column] == pytest.approx(depletion[column], abs=tenth)
     draws = campaign.draws
     leaked = draws.leakers["Iskander-M"][:, :6].sum(axis=1)
-    assert frame.loc["leakers", "mean"] == pytest.approx(leaked.mean())
+    assert frame.loc["leakers", "mean"] == pytest.approx(leaked.mean(), abs=tenth)
     assert frame.loc["leakers", "unit"] == "missiles from 2026-04 to 2026-09"
     monthly = campaign.monthly
     stock = monthly[
@@ -153,7 +155,7 @@ month = "2026-09"
         & (monthly["quantity"] == "stock")
         & (monthly["month"] == pd.Period("2026-09", freq="M"))
     ].iloc[0]
-    assert frame.loc["interceptor_stock", "p50"] == pytest.approx(stock["p50"])
+    assert frame.loc["interceptor_stock", "p50"] == pytest.approx(stock["p50"], abs=tenth)
 
 
 def test_the_levers_move_the_outputs_the_expected_way(

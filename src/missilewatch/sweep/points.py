@@ -1,10 +1,10 @@
 """One sweep point: the engines under one scenario and seed, reduced to the outputs.
 
 :func:`run_point` is what an executor runs. It takes and returns plain picklable data,
-so it runs the same in process, in a process pool or on a Dask worker. The ledger,
-the estimates and the air-defense setup are read once per worker process and kept
-(keyed by the fingerprints the sweep recorded), since they are the same for every
-point of a sweep.
+so it runs the same in process, in a process pool or on a Dask worker. The estimates,
+the air-defense setup and the data fingerprint are built once per worker process and
+kept (keyed by the fingerprints the sweep recorded), since they are the same for every
+point of a sweep; the engines read the ledger's monthly counts at every point.
 
 The stock-flow engine and the campaign are the public ones
 (:func:`missilewatch.api.stockpile.simulate_stockpile`,
@@ -17,14 +17,11 @@ with the point's seed.
 from __future__ import annotations
 
 import functools
-import inspect
 import os
-import threading
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
@@ -43,11 +40,6 @@ if TYPE_CHECKING:
 
 PERCENTILES: Final = (5, 25, 50, 75, 95)
 PERCENTILE_COLUMNS: Final = tuple(f"p{q}" for q in PERCENTILES)
-
-# Capturing warnings swaps process-wide state; in a thread-based executor two points
-# doing it at once would restore each other's filters. Where the stock-flow engine can
-# only warn (no ``warn=False``), its run holds this lock while warnings are captured.
-_WARNINGS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,24 +155,19 @@ def _run_stock_flow(
     """The stock-flow run of a point, and the engine's warnings about the families read."""
     from missilewatch.api import stockpile as stock_api
 
-    options: dict[str, Any] = {
-        "until": task.until,
-        "paths": task.paths,
-        "seed": task.seed,
-        "estimates": estimate_set,
-        "db": _path(task.db),
-        "adjustments": adjustments,
-    }
-    if "warn" in inspect.signature(stock_api.simulate_stockpile).parameters:
-        # The engine reports its shortfalls as data: keep those of the families the
-        # outputs read, as stockpile() does for its selection.
-        outcome = stock_api.simulate_stockpile(**options, warn=False)
-        read = _families_read(outcome, task.outputs)
-        return outcome, [item.message() for item in outcome.shortfalls if item.family in read]
-    with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as records:
-        warnings.simplefilter("always")
-        outcome = stock_api.simulate_stockpile(**options)
-    return outcome, [str(record.message) for record in records]
+    outcome = stock_api.simulate_stockpile(
+        until=task.until,
+        paths=task.paths,
+        seed=task.seed,
+        estimates=estimate_set,
+        db=_path(task.db),
+        adjustments=adjustments,
+        warn=False,
+    )
+    # The engine reports its shortfalls as data: keep those of the families the outputs
+    # read, as stockpile() does for its selection; the sweep warns once for all points.
+    read = _families_read(outcome, task.outputs)
+    return outcome, [item.message() for item in outcome.shortfalls if item.family in read]
 
 
 def _families_read(outcome: StockpileRun, outputs: Sequence[OutputRequest]) -> set[str]:

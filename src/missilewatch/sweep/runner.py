@@ -434,6 +434,15 @@ def assemble(plan: SweepPlan, results: Sequence[PointResult]) -> pd.DataFrame:
         frame[name] = frame[name].astype(points[name].dtype)
     frame["month"] = pd.PeriodIndex([text if text else pd.NaT for text in frame["month"]], freq="M")
     frame["assumption"] = frame["assumption"].astype(bool)
+    # Rounded as the stock-flow frames are: tenths of a missile, probabilities to 0.001.
+    from missilewatch.api.stockpile import COUNT_DECIMALS, PROBABILITY_DECIMALS
+
+    numbers = [*PERCENTILE_COLUMNS, "mean"]
+    is_probability = frame["unit"] == "probability"
+    frame.loc[is_probability, numbers] = frame.loc[is_probability, numbers].round(
+        PROBABILITY_DECIMALS
+    )
+    frame.loc[~is_probability, numbers] = frame.loc[~is_probability, numbers].round(COUNT_DECIMALS)
     metadata = dict(plan.metadata)
     metadata["seconds_per_point"] = float(np.mean([r.seconds for r in results])) if results else 0
     frame.attrs["sweep"] = metadata
