@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from missilewatch.defense import Defense, Engagement, InterceptorType, Spread, ThreatExposure
+import numpy as np
+
+from missilewatch.defense import (
+    Defense,
+    Engagement,
+    FireSystem,
+    InterceptorType,
+    Spread,
+    ThreatExposure,
+)
 from missilewatch.errors import ParameterError, UnknownNameError
+
+PATRIOT = FireSystem("Patriot", Spread(5, 6, 8), Spread(4, 6, 9))
 
 
 def test_kill_probability_outside_unit_interval() -> None:
@@ -17,17 +28,43 @@ def test_kill_probability_outside_unit_interval() -> None:
 
 def test_negative_stock_and_bad_ranges() -> None:
     with pytest.raises(ParameterError, match="initial stock: must not be negative"):
-        InterceptorType("X", {"ballistic": Engagement(0.5, 2)}, initial_stock=Spread(-1, 2, 3))
-    with pytest.raises(ParameterError, match="low <= central <= high"):
-        InterceptorType("X", {"ballistic": Engagement(0.5, 2)}, fire_units=Spread(3, 2, 4))
-    with pytest.raises(ParameterError, match="shots per target"):
-        InterceptorType("X", {"ballistic": Engagement(0.5, 0)})
+        InterceptorType(
+            "X",
+            {"ballistic": Engagement(0.5, 2)},
+            initial_stock=Spread(-1, 2, 3),
+            fire_system=PATRIOT,
+        )
+    with pytest.raises(ParameterError, match=r"'Patriot': fire units: needs low <= central"):
+        FireSystem("Patriot", Spread(3, 2, 4), Spread.exact(6))
+    with pytest.raises(ParameterError, match="shots per target must be at least 1"):
+        InterceptorType("X", {"ballistic": Engagement(0.5, 0)}, tracked=False)
+    with pytest.raises(ParameterError, match="shots per target must be at least 1"):
+        InterceptorType("X", {"ballistic": Engagement(0.5, Spread(0, 2, 3))}, tracked=False)
+    with pytest.raises(ParameterError, match=r"kill probability must lie in \[0, 1\], got 1.1"):
+        InterceptorType("X", {"ballistic": Engagement(Spread(0.5, 0.9, 1.1), 2)}, tracked=False)
+    with pytest.raises(ParameterError, match="kill probability: needs low <= central"):
+        InterceptorType("X", {"ballistic": Engagement(Spread(0.5, 0.4, 0.6), 2)}, tracked=False)
+
+
+def test_counted_types_need_one_consistent_fire_system() -> None:
+    with pytest.raises(ParameterError, match="'X': a counted type needs a fire system"):
+        InterceptorType("X", {"ballistic": Engagement(0.5, 2)})
+    first = InterceptorType("A", {"ballistic": Engagement(0.5, 2)}, fire_system=PATRIOT)
+    other = FireSystem("Patriot", Spread.exact(2), Spread.exact(6))
+    second = InterceptorType("B", {"ballistic": Engagement(0.5, 2)}, fire_system=other)
+    with pytest.raises(ParameterError, match="'Patriot': its types disagree.*'B' differs"):
+        Defense({"A": first, "B": second}, {})
+    shared = InterceptorType("B", {"ballistic": Engagement(0.5, 2)}, fire_system=PATRIOT)
+    defense = Defense({"A": first, "B": shared}, {})
+    assert list(defense.fire_systems) == ["Patriot"]
+    assert defense.system_members("Patriot") == ("A", "B")
+    assert defense.system_of("B") == "Patriot"
 
 
 def test_unknown_names() -> None:
     with pytest.raises(UnknownNameError, match="unknown threat class 'hypersonic'"):
         InterceptorType("X", {"hypersonic": Engagement(0.5, 2)})
-    kind = InterceptorType("X", {"ballistic": Engagement(0.5, 2)})
+    kind = InterceptorType("X", {"ballistic": Engagement(0.5, 2)}, fire_system=PATRIOT)
     with pytest.raises(UnknownNameError, match=r"unknown interceptor 'Y' \(known: X\)"):
         Defense({"X": kind}, {}, {"ballistic": ("Y",)})
     with pytest.raises(ParameterError, match="no engagement data for cruise"):
@@ -41,3 +78,28 @@ def test_unknown_names() -> None:
 def test_target_kill_probability_compounds_the_shots() -> None:
     assert Engagement(0.7, 2).target_kill_probability == pytest.approx(1 - 0.3**2)
     assert Engagement(0.7, 1).target_kill_probability == pytest.approx(0.7)
+
+
+def test_doctrine_ranges_keep_their_central_value_for_the_calibration() -> None:
+    engagement = Engagement(Spread(0.5, 0.7, 0.85), Spread(2, 2, 3))
+    assert engagement.central_shots == 2
+    assert engagement.target_kill_probability == pytest.approx(1 - 0.3**2)
+
+
+def test_whole_draws_keep_the_triangular_mean() -> None:
+    """Shots per target 2 / 2 / 3: triangular mean 7/3, rounded at random per path."""
+    rng = np.random.default_rng(4)
+    shots = Spread(2, 2, 3).draw_whole(rng, 200_000)
+    assert set(np.unique(shots)) == {2, 3}
+    # Standard error of the mean is about 0.001 here.
+    assert shots.mean() == pytest.approx(7 / 3, abs=0.005)
+    assert (Spread.exact(2).draw_whole(rng, 10) == 2).all()
+
+
+def test_spread_draws_follow_the_shared_triangular_sampler() -> None:
+    values = Spread(10, 40, 100).draw(np.random.default_rng(1), 200_000)
+    assert values.min() >= 10 and values.max() <= 100
+    assert values.mean() == pytest.approx((10 + 40 + 100) / 3, rel=0.01)
+    # The mode sits at the central value: the bin around 40 is the fullest.
+    counts, edges = np.histogram(values, bins=18, range=(10, 100))
+    assert edges[int(np.argmax(counts))] <= 40 <= edges[int(np.argmax(counts)) + 1]

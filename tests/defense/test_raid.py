@@ -35,12 +35,23 @@ raids = st.dictionaries(
     low=st.integers(0, 40),
     extra=st.integers(0, 60),
     channels=st.integers(0, 40),
+    gem_t=st.one_of(st.none(), st.integers(0, 60)),
+    uncertain=st.booleans(),
 )
 def test_raid_invariants(
-    raid: dict[str, int], seed: int, low: int, extra: int, channels: int
+    raid: dict[str, int],
+    seed: int,
+    low: int,
+    extra: int,
+    channels: int,
+    gem_t: int | None,
+    uncertain: bool,
 ) -> None:
     defense = small_defense(
-        patriot_stock=Spread(low, low + extra / 2, low + extra), patriot_channels=channels
+        patriot_stock=Spread(low, low + extra / 2, low + extra),
+        patriot_channels=channels,
+        gem_t_stock=None if gem_t is None else Spread(gem_t / 2, gem_t, 2 * gem_t),
+        uncertain_doctrine=uncertain,
     )
     draws = simulate_raid(raid, defense, paths=300, seed=seed)
     for family, count in raid.items():
@@ -55,10 +66,14 @@ def test_raid_invariants(
         # Never more interceptors fired than on hand; the stock left is never negative.
         assert (draws.spent[name] <= draws.stock[name]).all()
         assert (draws.stock[name] - draws.spent[name] >= 0).all()
-    # Targets engaged never exceed the channels: PAC-3 MSE fires two per ballistic target,
-    # one per cruise target, so its shots are at most twice its channels.
-    assert (draws.spent["PAC-3 MSE"] <= 2 * draws.channels["PAC-3 MSE"]).all()
-    assert (draws.spent["IRIS-T SLM"] <= draws.channels["IRIS-T SLM"]).all()
+        # At least one and at most three shots per engaged target (doctrine 1..3).
+        assert (draws.targets[name] <= draws.spent[name]).all()
+        assert (draws.spent[name] <= 3 * draws.targets[name]).all()
+    # The types of one fire system share its channels: PAC-3 MSE and PAC-2 GEM-T
+    # together never engage more targets than the Patriot channels.
+    patriot_targets = sum(draws.targets[name] for name in defense.system_members("Patriot"))
+    assert (patriot_targets <= draws.channels["Patriot"]).all()
+    assert (draws.targets["IRIS-T SLM"] <= draws.channels["IRIS-T SLM"]).all()
 
 
 @settings(max_examples=15, deadline=None)
@@ -80,6 +95,65 @@ def test_channels_cap_engagements_per_raid() -> None:
     )
     # 6 channels and two shots per target: at most 12 PAC-3 MSE fired in one raid.
     assert draws.spent["PAC-3 MSE"].max() == 12
+    assert draws.targets["PAC-3 MSE"].max() == 6
+
+
+def test_patriot_missile_types_share_the_battery_channels() -> None:
+    """A raid larger than the channels: PAC-3 MSE and PAC-2 GEM-T together engage
+    exactly the Patriot channels, not twice as many (one channel per target)."""
+    defense = small_defense_all_engaged(
+        small_defense(
+            patriot_stock=Spread.exact(8), gem_t_stock=Spread.exact(1000), patriot_channels=10
+        )
+    )
+    draws = simulate_raid({"Iskander-M": 300}, defense, paths=2_000, seed=4)
+    pac3, pac2 = draws.targets["PAC-3 MSE"], draws.targets["PAC-2 GEM-T"]
+    assert (draws.channels["Patriot"] == 10).all()
+    # PAC-3 MSE (8 in stock, two shots) takes four targets; GEM-T only the six channels left.
+    assert (pac3 == 4).all()
+    assert (pac2 == 6).all()
+    assert (pac3 + pac2 == draws.channels["Patriot"]).all()
+    assert (draws.spent["PAC-2 GEM-T"] == 12).all()
+
+
+def test_doctrine_uncertainty_widens_interceptor_use_and_keeps_the_ledger_rate() -> None:
+    """Shots per target and kill probabilities drawn per path: interceptors used per
+    target vary between paths, while the unsaturated intercept rate stays at the one
+    the engaged share was calibrated to (the central doctrine's)."""
+    raid = {"Iskander-M": 30}
+    ample = Spread.exact(10_000)
+    uncertain = small_defense(patriot_stock=ample, patriot_channels=400, uncertain_doctrine=True)
+    fixed = replace(
+        uncertain,
+        interceptors={
+            **uncertain.interceptors,
+            "PAC-3 MSE": replace(
+                uncertain.interceptors["PAC-3 MSE"],
+                engagements={
+                    threat_class: replace(
+                        engagement,
+                        kill_probability=engagement.kill.central,
+                        shots_per_target=engagement.central_shots,
+                    )
+                    for threat_class, engagement in uncertain.interceptors[
+                        "PAC-3 MSE"
+                    ].engagements.items()
+                },
+            ),
+        },
+    )
+    paths = 40_000
+    drawn = simulate_raid(raid, uncertain, paths=paths, seed=8)
+    central = simulate_raid(raid, fixed, paths=paths, seed=8)
+    engaged = drawn.targets["PAC-3 MSE"] > 0
+    per_target = drawn.spent["PAC-3 MSE"][engaged] / drawn.targets["PAC-3 MSE"][engaged]
+    assert set(np.unique(per_target)) == {2.0, 3.0}
+    assert (central.spent["PAC-3 MSE"] == 2 * central.targets["PAC-3 MSE"]).all()
+    # Same expected intercepts (within 4 standard errors), more interceptors spent.
+    a, b = drawn.intercepted["Iskander-M"], central.intercepted["Iskander-M"]
+    error = np.hypot(a.std(), b.std()) / np.sqrt(paths)
+    assert abs(a.mean() - b.mean()) < 4 * error
+    assert drawn.spent["PAC-3 MSE"].mean() > central.spent["PAC-3 MSE"].mean()
 
 
 def small_defense_all_engaged(defense: Defense) -> Defense:
@@ -89,8 +163,14 @@ def small_defense_all_engaged(defense: Defense) -> Defense:
     return replace(defense, threats=threats)
 
 
-def test_vectorized_raid_agrees_with_plain_python_model() -> None:
-    defense = small_defense(patriot_stock=Spread(10, 20, 40), patriot_channels=10)
+@pytest.mark.parametrize("uncertain", [False, True])
+def test_vectorized_raid_agrees_with_plain_python_model(uncertain: bool) -> None:
+    defense = small_defense(
+        patriot_stock=Spread(10, 20, 40),
+        patriot_channels=10,
+        gem_t_stock=Spread(5, 10, 20),
+        uncertain_doctrine=uncertain,
+    )
     raid = {
         "Iskander-M": 30,
         "KN-23": 6,

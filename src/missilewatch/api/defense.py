@@ -26,11 +26,13 @@ import pandas as pd
 
 from missilewatch.defense import calibration
 from missilewatch.defense.campaign import NOT_DEPLETED, CampaignDraws, simulate_campaign
+from missilewatch.defense.engagement import MAX_ENGAGED_SHARE
 from missilewatch.defense.params import (
     BALLISTIC_CLASSES,
     THREAT_CLASSES,
     Defense,
     Engagement,
+    FireSystem,
     InterceptorType,
     Spread,
     ThreatExposure,
@@ -57,7 +59,7 @@ CALIBRATION_WINDOW_MONTHS: Final = 12
 #: Paths per point of the saturation curve (at most; fewer if fewer were asked for).
 SATURATION_PATHS: Final = 20_000
 #: Highest engaged share allowed: keeps every threat's Beta proper.
-_MAX_SHARE: Final = 0.995
+_MAX_SHARE: Final = MAX_ENGAGED_SHARE
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -163,8 +165,30 @@ class DefenseSetup:
     calibrated_on: Mapping[str, str]
 
 
-def load_layers(path: Path | None = None) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
-    """The layer order per threat class and the untracked layers, from ``layers.toml``."""
+@dataclass(frozen=True, slots=True)
+class Layers:
+    """The contents of ``layers.toml``.
+
+    Attributes:
+        order: threat class -> interceptor types in the order they take targets.
+        untracked: layers with no counted stock ("other means").
+        systems: fire system -> the counted types its fire units launch.
+    """
+
+    order: Mapping[str, tuple[str, ...]]
+    untracked: frozenset[str]
+    systems: Mapping[str, tuple[str, ...]]
+
+    def system_of(self, interceptor: str) -> str:
+        """The fire system of a counted type; a type not listed is its own system."""
+        for system, members in self.systems.items():
+            if interceptor in members:
+                return system
+        return interceptor
+
+
+def load_layers(path: Path | None = None) -> Layers:
+    """The layer order per threat class, the untracked layers and the fire systems."""
     source = path or package_data("defense", "data", "layers.toml")
     try:
         data: dict[str, Any] = tomllib.loads(source.read_text(encoding="utf-8"))
@@ -172,17 +196,32 @@ def load_layers(path: Path | None = None) -> tuple[dict[str, tuple[str, ...]], f
         raise InputError(f"{source}: cannot read the layer order ({error})") from None
     order = data.get("order", {})
     untracked = data.get("untracked", [])
+    systems = data.get("systems", {})
     if not isinstance(order, dict) or not isinstance(untracked, list):
         raise InputError(f"{source}: needs [order] tables and an 'untracked' list")
+    if not isinstance(systems, dict) or not all(
+        isinstance(members, list) for members in systems.values()
+    ):
+        raise InputError(f"{source}: field 'systems': needs system = [interceptor types] lists")
     for threat_class in order:
         if threat_class not in THREAT_CLASSES:
             raise InputError(
                 f"{source}: field 'order.{threat_class}': unknown threat class "
                 f"(known: {', '.join(THREAT_CLASSES)})"
             )
-    return (
+    seen: dict[str, str] = {}
+    for system, members in systems.items():
+        for member in members:
+            if str(member) in seen:
+                raise InputError(
+                    f"{source}: field 'systems.{system}': {member!r} is already fired by "
+                    f"{seen[str(member)]!r}"
+                )
+            seen[str(member)] = str(system)
+    return Layers(
         {key: tuple(str(name) for name in value) for key, value in order.items()},
         frozenset(str(name) for name in untracked),
+        {str(key): tuple(str(name) for name in value) for key, value in systems.items()},
     )
 
 
@@ -201,7 +240,8 @@ def build_defense(
         as_of: the date whose records are used (the latest ``as_of`` on or before it,
             else the earliest record).
     """
-    order, untracked = load_layers(layers_file)
+    layers = load_layers(layers_file)
+    order, untracked = layers.order, layers.untracked
     pairs = _engagement_pairs(estimates)
     names = sorted({name for name, _ in pairs} | {n for layer in order.values() for n in layer})
     interceptors: dict[str, InterceptorType] = {}
@@ -223,7 +263,9 @@ def build_defense(
                 )
             assert pk is not None  # pairs come from kill_probability records
             used += [pk, shots]
-            engagements[threat_class] = Engagement(pk.central, max(1, round(shots.central)))
+            engagements[threat_class] = Engagement(
+                Spread(pk.low, pk.central, pk.high), Spread(shots.low, shots.central, shots.high)
+            )
         if not engagements:
             raise UnknownNameError(
                 f"layer order names {name!r}, but no kill_probability record is about it"
@@ -231,7 +273,9 @@ def build_defense(
         if name in untracked:
             interceptors[name] = InterceptorType(name, engagements, tracked=False)
         else:
-            kind, records, curve = _tracked_type(estimates, name, engagements, as_of)
+            system, system_records = _fire_system(estimates, layers, name, as_of)
+            kind, records, curve = _tracked_type(estimates, name, engagements, system, as_of)
+            records = system_records + records
             interceptors[name] = kind
             used += records
             production[name] = curve
@@ -277,8 +321,42 @@ def _pick(estimates: EstimateSet, quantity: str, subject: str, as_of: date) -> E
     return before[-1] if before else covering[0]
 
 
+def _fire_system(
+    estimates: EstimateSet, layers: Layers, interceptor: str, as_of: date
+) -> tuple[FireSystem, list[Estimate]]:
+    """The fire system of a counted type, from the records about the system.
+
+    Records are looked up by the system's name (e.g. "Patriot"); a record about one of
+    its interceptor types (e.g. "PAC-3 MSE + PAC-2 GEM-T") is accepted too.
+    """
+    system = layers.system_of(interceptor)
+    candidates = [system, *layers.systems.get(system, (interceptor,))]
+
+    def needed(quantity: str) -> Estimate:
+        for subject in candidates:
+            record = _pick(estimates, quantity, subject, as_of)
+            if record is not None:
+                return record
+        raise ParameterError(
+            f"estimates: fire system {system!r} (firing {interceptor!r}) has no {quantity} record"
+        )
+
+    units = needed("fire_units")
+    per_unit = needed("engagements_per_unit")
+    fire_system = FireSystem(
+        system,
+        Spread(units.low, units.central, units.high),
+        Spread(per_unit.low, per_unit.central, per_unit.high),
+    )
+    return fire_system, [units, per_unit]
+
+
 def _tracked_type(
-    estimates: EstimateSet, name: str, engagements: Mapping[str, Engagement], as_of: date
+    estimates: EstimateSet,
+    name: str,
+    engagements: Mapping[str, Engagement],
+    fire_system: FireSystem,
+    as_of: date,
 ) -> tuple[InterceptorType, list[Estimate], tuple[tuple[date, ...], tuple[float, ...]]]:
     def needed(quantity: str) -> Estimate:
         record = _pick(estimates, quantity, name, as_of)
@@ -287,9 +365,7 @@ def _tracked_type(
         return record
 
     stock = needed("interceptor_stock")
-    units = needed("fire_units")
-    per_unit = needed("engagements_per_unit")
-    used = [stock, units, per_unit]
+    used = [stock]
     direct = _pick(estimates, "interceptor_deliveries", name, as_of)
     curve: tuple[tuple[date, ...], tuple[float, ...]] = ((), ())
     if direct is not None:
@@ -321,8 +397,7 @@ def _tracked_type(
         engagements,
         initial_stock=Spread(stock.low, stock.central, stock.high),
         deliveries_per_month=deliveries,
-        fire_units=Spread(units.low, units.central, units.high),
-        engagements_per_unit=Spread(per_unit.low, per_unit.central, per_unit.high),
+        fire_system=fire_system,
     )
     return kind, used, curve
 
@@ -404,31 +479,44 @@ def load_setup(
 def defense_frame(setup: DefenseSetup) -> pd.DataFrame:
     """The defense's parameters as a table (one row per interceptor type and threat class).
 
-    Columns: ``interceptor``, ``tracked``, ``threat_class``, ``order`` (1 = first layer),
-    ``kill_probability``, ``shots_per_target``, ``stock_low/central/high``,
-    ``deliveries_per_month_low/central/high``, ``channels_central`` (fire units times
-    engagements per unit), ``assumption``, ``records``.
+    Columns: ``interceptor``, ``tracked``, ``fire_system`` (empty for an untracked
+    layer), ``threat_class``, ``order`` (1 = first layer),
+    ``kill_probability_low/central/high``, ``shots_per_target_low/central/high``,
+    ``stock_low/central/high``, ``deliveries_per_month_low/central/high``,
+    ``channels_central`` (the fire system's units times engagements per unit, shared by
+    all types it fires), ``assumption``, ``records``.
     """
     rows = []
     defense = setup.defense
     for name, kind in defense.interceptors.items():
+        system = kind.fire_system
         for threat_class, engagement in kind.engagements.items():
             layer = defense.layer_order.get(threat_class, ())
+            kill, shots = engagement.kill, engagement.shots
             rows.append(
                 {
                     "interceptor": name,
                     "tracked": kind.tracked,
+                    "fire_system": system.name if system else "",
                     "threat_class": threat_class,
                     "order": layer.index(name) + 1 if name in layer else 0,
-                    "kill_probability": engagement.kill_probability,
-                    "shots_per_target": engagement.shots_per_target,
+                    "kill_probability_low": kill.low,
+                    "kill_probability_central": kill.central,
+                    "kill_probability_high": kill.high,
+                    "shots_per_target_low": shots.low,
+                    "shots_per_target_central": shots.central,
+                    "shots_per_target_high": shots.high,
                     "stock_low": kind.initial_stock.low,
                     "stock_central": kind.initial_stock.central,
                     "stock_high": kind.initial_stock.high,
                     "deliveries_per_month_low": kind.deliveries_per_month.low,
                     "deliveries_per_month_central": kind.deliveries_per_month.central,
                     "deliveries_per_month_high": kind.deliveries_per_month.high,
-                    "channels_central": kind.fire_units.central * kind.engagements_per_unit.central,
+                    "channels_central": (
+                        system.fire_units.central * system.engagements_per_unit.central
+                        if system
+                        else math.nan
+                    ),
                     "assumption": setup.assumption.get(name, False),
                     "records": ", ".join(setup.record_ids.get(name, ())),
                 }
@@ -450,10 +538,11 @@ class RaidResult:
             ``engaged_mean``, ``intercepted_mean``, ``mean`` (leakers), ``p5 .. p95``
             (leakers), ``leak_share`` (mean leakers / launched), ``p_any_leaker``;
             a last row ``threat == "all"`` sums the raid.
-        interceptors: one row per counted type: ``interceptor``, ``stock_mean`` (on hand
-            before the raid), ``mean`` (spent), ``p5 .. p95`` (spent), ``p_stock_short``
-            (share of paths where the type could not take a target for lack of stock),
-            ``assumption``.
+        interceptors: one row per counted type: ``interceptor``, ``fire_system``,
+            ``stock_mean`` (on hand before the raid), ``mean`` (spent), ``p5 .. p95``
+            (spent), ``targets_mean`` (targets engaged), ``p_stock_short`` (share of
+            paths where the type could not take a target for lack of stock while its
+            fire system had free channels), ``assumption``.
         saturation: the raid's mix scaled up and down: ``scale``, ``missiles``,
             ``leakers_mean``, ``leakers_p5``, ``leakers_p95``, ``leak_share``,
             ``ballistic_leak_share`` (NaN without ballistic-capable threats),
@@ -572,19 +661,15 @@ def _raid_interceptors(
     rows = []
     for name in defense.tracked_names:
         spent = draws.spent[name]
-        kind = defense.interceptors[name]
-        smallest_salvo = min(e.shots_per_target for e in kind.engagements.values())
-        left = draws.stock[name] - spent
-        # Short of stock: what is left cannot fire one more doctrine salvo although the
-        # type still had free channels at the end of the raid.
-        engaged_targets = spent / smallest_salvo
-        short = (left < smallest_salvo) & (engaged_targets < draws.channels[name])
+        short = draws.stock_short[name]
         rows.append(
             {
                 "interceptor": name,
+                "fire_system": defense.system_of(name),
                 "stock_mean": float(draws.stock[name].mean()),
                 "mean": float(spent.mean()),
                 **_percentiles(spent),
+                "targets_mean": float(draws.targets[name].mean()),
                 "p_stock_short": float(np.mean(short)),
                 "assumption": bool(assumption.get(name, False)),
             }

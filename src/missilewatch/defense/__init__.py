@@ -12,11 +12,13 @@ from missilewatch.defense.calibration import (
     rate_table,
 )
 from missilewatch.defense.campaign import NOT_DEPLETED, CampaignDraws, simulate_campaign
+from missilewatch.defense.engagement import PathParameters, draw_path_parameters
 from missilewatch.defense.params import (
     BALLISTIC_CLASSES,
     THREAT_CLASSES,
     Defense,
     Engagement,
+    FireSystem,
     InterceptorType,
     Spread,
     ThreatExposure,
@@ -36,10 +38,13 @@ __all__ = [
     "CampaignDraws",
     "Defense",
     "Engagement",
+    "FireSystem",
     "InterceptorType",
+    "PathParameters",
     "RaidDraws",
     "Spread",
     "ThreatExposure",
+    "draw_path_parameters",
     "fit_beta_binomial",
     "outcome_distribution",
     "parse_raid",

@@ -6,9 +6,12 @@ and the stock carries over. The month's engagement channels are the per-raid cha
 times the month's number of raids (the largest number of attacks of any engaged
 family: a proxy, since families of one raid are counted in each family's attacks).
 
-The engaged share is drawn per path and month. One raid's share is Beta(mean, c); the
-mean of ``a`` independent raids has the same mean and a variance ``a`` times smaller,
-which a Beta with concentration ``(c + 1) * a - 1`` matches (moment matching).
+Stocks, deliveries, channels, shots per target and kill probabilities are drawn once
+per path, so the bands carry the uncertainty of those assumptions. The engaged share is
+drawn per path and month. One raid's share is Beta(mean, c), with the mean rescaled per
+path for the path's kill probability; the mean of ``a`` independent raids has the same
+mean and a variance ``a`` times smaller, which a Beta with concentration
+``(c + 1) * a - 1`` matches (moment matching).
 
 **Depletion**: the first month in which the ballistic-capable stock cannot give every
 engageable ballistic or aeroballistic target the doctrine's shots (channels aside).
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from missilewatch.defense.engagement import engage
+from missilewatch.defense.engagement import draw_path_parameters, engage, path_share_mean
 from missilewatch.defense.params import BALLISTIC_CLASSES, Defense
 from missilewatch.defense.raid import draw_defense_state
 from missilewatch.errors import ParameterError
@@ -123,6 +126,15 @@ def simulate_campaign(
     monthly_deliveries = {
         name: defense.interceptors[name].deliveries_per_month.draw(rng, paths) for name in names
     }
+    parameters = draw_path_parameters(
+        defense,
+        rng,
+        paths,
+        {defense.threats[family].weapon_class for _, family in engaged_families},
+    )
+    share_means = {
+        family: path_share_mean(defense, family, parameters) for _, family in engaged_families
+    }
     # Deliveries are whole interceptors: carry the fractional part to the next month.
     carry = {name: np.zeros(paths) for name in names}
 
@@ -151,7 +163,7 @@ def simulate_campaign(
                 stock_end[name][:, month] = stock[name]
             continue
         raids = attacks[:, month, columns].max(axis=1).astype(np.int64)
-        channels = {name: channels_per_raid[name] * raids for name in names}
+        channels = {system: per_raid * raids for system, per_raid in channels_per_raid.items()}
         counts: dict[str, np.ndarray] = {}
         shares: dict[str, np.ndarray] = {}
         for column, family in engaged_families:
@@ -159,11 +171,12 @@ def simulate_campaign(
             counts[family] = launches[:, month, column].astype(np.int64)
             raids_of_family = np.maximum(attacks[:, month, column], 1)
             concentration = (threat.concentration + 1.0) * raids_of_family - 1.0
+            mean = share_means[family]
             shares[family] = rng.beta(
-                np.maximum(threat.mean * concentration, 1e-9),
-                np.maximum((1.0 - threat.mean) * concentration, 1e-9),
+                np.maximum(mean * concentration, 1e-9),
+                np.maximum((1.0 - mean) * concentration, 1e-9),
             )
-        outcome = engage(counts, shares, stock, channels, defense, rng)
+        outcome = engage(counts, shares, stock, channels, defense, parameters, rng)
         for _, family in engaged_families:
             launched[family][:, month] = counts[family]
             intercepted[family][:, month] = outcome.intercepted[family]

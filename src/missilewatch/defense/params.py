@@ -6,7 +6,12 @@ ledger's calibration; the simulators in :mod:`missilewatch.defense.raid` and
 :mod:`missilewatch.defense.campaign` read only them.
 
 Uncertain numbers are :class:`Spread` triples (low, central, high); each simulated path
-draws its own value from a triangular distribution over that range.
+draws its own value from a triangular distribution over that range (the sampler of the
+stock-flow engine, :func:`missilewatch.model.sampling.triangular_quantile`).
+
+Engagement channels belong to a :class:`FireSystem` (Patriot, SAMP/T, NASAMS, IRIS-T
+SLM), not to a missile type: PAC-3 MSE and PAC-2 GEM-T are fired from the same Patriot
+batteries and share their channels.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Final
 import numpy as np
 
 from missilewatch.errors import ParameterError, UnknownNameError
+from missilewatch.model.sampling import triangular_quantile
 
 #: Threat classes the model engages, in the order a raid is served: ballistic-capable
 #: interceptors are kept for the fastest threats first, then cruise, then drones.
@@ -68,10 +74,30 @@ class Spread:
             )
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """One value per path (float64), triangular over [low, high] with mode ``central``."""
+        """One value per path (float64), triangular over [low, high] with mode ``central``.
+
+        A point value (low == high) draws no random numbers, so fixing one figure does
+        not shift the streams of the others.
+        """
         if self.low == self.high:
             return np.full(size, self.low, dtype=np.float64)
-        return rng.triangular(self.low, self.central, self.high, size)
+        low, central, high = (
+            np.full(1, value, dtype=np.float64) for value in (self.low, self.central, self.high)
+        )
+        return triangular_quantile(rng.random(size), low, central, high)
+
+    def draw_whole(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """One whole number per path (int64): a triangular draw, rounded at random.
+
+        ``floor(x)`` plus one with probability ``x - floor(x)`` keeps the mean of the
+        triangular distribution (rounding to the nearest whole number would not: for
+        2 / 2 / 3 shots it would give a mean of 2.25 instead of 2.33).
+        """
+        if self.low == self.high and float(self.low).is_integer():
+            return np.full(size, int(self.low), dtype=np.int64)
+        values = self.draw(rng, size)
+        whole = np.floor(values)
+        return (whole + (rng.random(size) < values - whole)).astype(np.int64)
 
 
 #: Zero, exactly: the default for the counts of an untracked layer.
@@ -83,17 +109,61 @@ class Engagement:
     """How one interceptor type engages one threat class.
 
     Attributes:
-        kill_probability: single-shot probability of destroying an engaged target.
-        shots_per_target: interceptors fired at each engaged target (doctrine).
+        kill_probability: single-shot probability of destroying an engaged target; a
+            number, or a :class:`Spread` drawn per path.
+        shots_per_target: interceptors fired at each engaged target (doctrine); a whole
+            number, or a :class:`Spread` drawn per path and rounded at random
+            (:meth:`Spread.draw_whole`).
     """
 
-    kill_probability: float
-    shots_per_target: int
+    kill_probability: float | Spread
+    shots_per_target: int | Spread
+
+    @property
+    def kill(self) -> Spread:
+        """The single-shot kill probability as a range (a point range for a number)."""
+        value = self.kill_probability
+        return value if isinstance(value, Spread) else Spread.exact(float(value))
+
+    @property
+    def shots(self) -> Spread:
+        """Shots per target as a range (a point range for a number)."""
+        value = self.shots_per_target
+        return value if isinstance(value, Spread) else Spread.exact(float(value))
+
+    @property
+    def central_shots(self) -> int:
+        """The doctrine's central number of shots per target, at least one."""
+        return max(1, round(self.shots.central))
 
     @property
     def target_kill_probability(self) -> float:
-        """Probability that at least one of the doctrine's shots destroys the target."""
-        return 1.0 - (1.0 - self.kill_probability) ** self.shots_per_target
+        """Probability that at least one shot of the central doctrine destroys the target."""
+        return 1.0 - (1.0 - self.kill.central) ** self.central_shots
+
+
+@dataclass(frozen=True, slots=True)
+class FireSystem:
+    """A system whose fire units launch one or more counted interceptor types.
+
+    The channels (``fire_units x engagements_per_unit``, drawn per path) cap the targets
+    that all of the system's interceptor types together can engage in one raid.
+
+    Attributes:
+        name: e.g. ``"Patriot"``.
+        fire_units: batteries or launch units in service.
+        engagements_per_unit: targets one fire unit can engage in one raid.
+    """
+
+    name: str
+    fire_units: Spread
+    engagements_per_unit: Spread
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ParameterError("fire system: the name must not be empty")
+        self.fire_units.check(f"fire system {self.name!r}: fire units")
+        self.engagements_per_unit.check(f"fire system {self.name!r}: engagements per unit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +177,8 @@ class InterceptorType:
             guns, electronic warfare, aircraft); it has no stock, channels or deliveries.
         initial_stock: interceptors on hand at the start.
         deliveries_per_month: interceptors arriving each month.
-        fire_units: batteries or launch units in service.
-        engagements_per_unit: targets one fire unit can engage in one raid (channels).
+        fire_system: the system that fires this type; its channels are shared with the
+            system's other types. Required for a counted type.
     """
 
     name: str
@@ -116,8 +186,7 @@ class InterceptorType:
     tracked: bool = True
     initial_stock: Spread = NONE
     deliveries_per_month: Spread = NONE
-    fire_units: Spread = NONE
-    engagements_per_unit: Spread = NONE
+    fire_system: FireSystem | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "engagements", _frozen_map(self.engagements))
@@ -128,18 +197,25 @@ class InterceptorType:
                     f"(known: {', '.join(THREAT_CLASSES)})"
                 )
             where = f"interceptor {self.name!r} vs {threat_class}"
-            pk = engagement.kill_probability
-            if not (math.isfinite(pk) and 0.0 <= pk <= 1.0):
-                raise ParameterError(f"{where}: kill probability must lie in [0, 1], got {pk:g}")
-            if engagement.shots_per_target < 1:
+            kill, shots = engagement.kill, engagement.shots
+            for value in (kill.low, kill.central, kill.high):
+                if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+                    raise ParameterError(
+                        f"{where}: kill probability must lie in [0, 1], got {value:g}"
+                    )
+            kill.check(f"{where}: kill probability", upper=1.0)
+            if not (math.isfinite(shots.low) and shots.low >= 1):
                 raise ParameterError(
-                    f"{where}: shots per target must be at least 1, "
-                    f"got {engagement.shots_per_target}"
+                    f"{where}: shots per target must be at least 1, got {shots.low:g}"
                 )
+            shots.check(f"{where}: shots per target")
         self.initial_stock.check(f"interceptor {self.name!r}: initial stock")
         self.deliveries_per_month.check(f"interceptor {self.name!r}: deliveries per month")
-        self.fire_units.check(f"interceptor {self.name!r}: fire units")
-        self.engagements_per_unit.check(f"interceptor {self.name!r}: engagements per unit")
+        if self.tracked and self.fire_system is None:
+            raise ParameterError(
+                f"interceptor {self.name!r}: a counted type needs a fire system "
+                "(the launchers whose channels it uses)"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,11 +305,49 @@ class Defense:
                     f"(known: {', '.join(THREAT_CLASSES)})"
                 )
         object.__setattr__(self, "layer_order", MappingProxyType(order))
+        systems: dict[str, FireSystem] = {}
+        for name in self.tracked_names:
+            system = self.interceptors[name].fire_system
+            assert system is not None  # checked by InterceptorType
+            known = systems.setdefault(system.name, system)
+            if known != system:
+                raise ParameterError(
+                    f"fire system {system.name!r}: its types disagree on fire units or "
+                    f"engagements per unit ({name!r} differs)"
+                )
 
     @property
     def tracked_names(self) -> tuple[str, ...]:
         """Interceptor types with a counted stock, in a stable order."""
         return tuple(name for name, kind in self.interceptors.items() if kind.tracked)
+
+    @property
+    def fire_systems(self) -> Mapping[str, FireSystem]:
+        """The fire systems of the counted types, by name, in a stable order."""
+        systems: dict[str, FireSystem] = {}
+        for name in self.tracked_names:
+            system = self.interceptors[name].fire_system
+            assert system is not None
+            systems.setdefault(system.name, system)
+        return MappingProxyType(systems)
+
+    def system_of(self, interceptor: str) -> str:
+        """The name of the fire system that fires a counted type."""
+        system = self.interceptor(interceptor).fire_system
+        if system is None:
+            raise UnknownNameError(
+                f"interceptor {interceptor!r} is not a counted type "
+                f"(counted: {', '.join(self.tracked_names)})"
+            )
+        return system.name
+
+    def system_members(self, system: str) -> tuple[str, ...]:
+        """The counted types fired by ``system``."""
+        return tuple(
+            name
+            for name in self.tracked_names
+            if (kind := self.interceptors[name].fire_system) is not None and kind.name == system
+        )
 
     def threat(self, family: str) -> ThreatExposure:
         try:

@@ -1,15 +1,17 @@
 """Monte Carlo of one raid against the defense: leakers, interceptors spent, saturation.
 
 Each path is one independent realisation of the same raid against the same (uncertain)
-defense: stocks, fire units and channels are drawn per path from their ranges, the
-engaged share per threat family is drawn per path from its Beta, and the engagement
-step of :mod:`missilewatch.defense.engagement` serves the raid. Paths are simulated in
+defense: stocks, fire units, channels, shots per target and kill probabilities are drawn
+per path from their ranges, the engaged share per threat family is drawn per path from
+its Beta, and the engagement step of :mod:`missilewatch.defense.engagement` serves the
+raid. Paths are simulated in
 chunks, each with its own stream spawned from the root seed, so memory stays bounded
 and the numbers depend only on the seed and ``paths``.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Callable, Mapping
@@ -17,7 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from missilewatch.defense.engagement import engage
+from missilewatch.defense.engagement import (
+    MAX_ENGAGED_SHARE,
+    PathParameters,
+    draw_path_parameters,
+    engage,
+    path_share_mean,
+)
 from missilewatch.defense.params import THREAT_CLASSES, Defense, Spread
 from missilewatch.errors import InputError, ParameterError
 
@@ -67,10 +75,20 @@ def check_raid(raid: Mapping[str, int]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class RaidDraws:
-    """Per-path outcomes of a raid simulation (int64 arrays of shape (paths,)).
+    """Per-path outcomes of a raid simulation (arrays of shape (paths,)).
 
     ``launched[f] == intercepted[f] + leakers[f]`` and ``engaged[f] <= launched[f]``
-    on every path; ``spent[t] <= stock[t]`` for every counted interceptor type.
+    on every path; ``spent[t] <= stock[t]`` for every counted interceptor type; the
+    targets of a fire system's types together never exceed ``channels[system]``.
+
+    Attributes:
+        launched, engaged, intercepted, leakers: threat family -> int64 counts.
+        spent: counted type -> interceptors fired (int64).
+        targets: counted type -> targets it engaged (int64).
+        stock: counted type -> interceptors on hand before the raid (int64).
+        stock_short: counted type -> True where the type could not fire one more salvo
+            for lack of stock while its fire system still had free channels (bool).
+        channels: fire system -> targets its types could engage in the raid (int64).
     """
 
     raid: Mapping[str, int]
@@ -79,7 +97,9 @@ class RaidDraws:
     intercepted: Mapping[str, np.ndarray]
     leakers: Mapping[str, np.ndarray]
     spent: Mapping[str, np.ndarray]
+    targets: Mapping[str, np.ndarray]
     stock: Mapping[str, np.ndarray]
+    stock_short: Mapping[str, np.ndarray]
     channels: Mapping[str, np.ndarray]
 
     @property
@@ -121,52 +141,94 @@ def simulate_raid(
     chunks = -(-paths // CHUNK_PATHS)
     streams = root.spawn(chunks)
     families = [family for family in raid]
+    classes = {defense.threats[family].weapon_class for family in families}
     tracked = defense.tracked_names
-    pieces: dict[str, dict[str, list[np.ndarray]]] = {
-        key: {} for key in ("launched", "engaged", "intercepted", "leakers")
+    parts: dict[str, dict[str, list[np.ndarray]]] = {
+        key: {}
+        for key in (
+            "launched",
+            "engaged",
+            "intercepted",
+            "leakers",
+            "spent",
+            "targets",
+            "stock",
+            "stock_short",
+            "channels",
+        )
     }
-    spent_parts: dict[str, list[np.ndarray]] = {name: [] for name in tracked}
-    stock_parts: dict[str, list[np.ndarray]] = {name: [] for name in tracked}
-    channel_parts: dict[str, list[np.ndarray]] = {name: [] for name in tracked}
+
+    def keep(key: str, name: str, values: np.ndarray) -> None:
+        parts[key].setdefault(name, []).append(values)
+
     done = 0
     for chunk, stream in enumerate(streams):
         size = min(CHUNK_PATHS, paths - chunk * CHUNK_PATHS)
         rng = np.random.default_rng(stream)
         stock, channels = draw_defense_state(defense, rng, size, stock_override)
-        stock_before = {name: values.copy() for name, values in stock.items()}
-        channels_before = {name: values.copy() for name, values in channels.items()}
+        parameters = draw_path_parameters(defense, rng, size, classes)
+        for name in tracked:
+            keep("stock", name, stock[name].copy())
+        for system in channels:
+            keep("channels", system, channels[system].copy())
         counts = {family: np.full(size, raid[family], dtype=np.int64) for family in families}
         shares = {
-            family: rng.beta(defense.threats[family].alpha, defense.threats[family].beta, size)
-            for family in families
+            family: _draw_share(defense, family, parameters, rng, size) for family in families
         }
-        outcome = engage(counts, shares, stock, channels, defense, rng)
+        outcome = engage(counts, shares, stock, channels, defense, parameters, rng)
         for family in families:
-            pieces["launched"].setdefault(family, []).append(counts[family])
-            pieces["engaged"].setdefault(family, []).append(outcome.engaged[family])
-            pieces["intercepted"].setdefault(family, []).append(outcome.intercepted[family])
-            pieces["leakers"].setdefault(family, []).append(outcome.leakers[family])
+            keep("launched", family, counts[family])
+            keep("engaged", family, outcome.engaged[family])
+            keep("intercepted", family, outcome.intercepted[family])
+            keep("leakers", family, outcome.leakers[family])
         for name in tracked:
-            spent_parts[name].append(outcome.spent[name])
-            stock_parts[name].append(stock_before[name])
-            channel_parts[name].append(channels_before[name])
+            salvos = [
+                parameters.shots[(name, threat_class)]
+                for threat_class in defense.interceptors[name].engagements
+                if (name, threat_class) in parameters.shots
+            ]
+            # A type that engages none of the raid's classes is never short of stock.
+            smallest_salvo = np.min(salvos, axis=0) if salvos else np.zeros(size, np.int64)
+            # Short of stock: what is left cannot fire one more salvo although the
+            # type's fire system still had free channels at the end of the raid.
+            short = (stock[name] < smallest_salvo) & (channels[defense.system_of(name)] > 0)
+            keep("spent", name, outcome.spent[name])
+            keep("targets", name, outcome.targets[name])
+            keep("stock_short", name, short)
         done += size
         if progress is not None:
             progress(done, paths)
 
-    def joined(parts: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
-        return {key: np.concatenate(values) for key, values in parts.items()}
+    def joined(key: str) -> dict[str, np.ndarray]:
+        return {name: np.concatenate(values) for name, values in parts[key].items()}
 
     return RaidDraws(
         raid=dict(raid),
-        launched=joined(pieces["launched"]),
-        engaged=joined(pieces["engaged"]),
-        intercepted=joined(pieces["intercepted"]),
-        leakers=joined(pieces["leakers"]),
-        spent=joined(spent_parts),
-        stock=joined(stock_parts),
-        channels=joined(channel_parts),
+        launched=joined("launched"),
+        engaged=joined("engaged"),
+        intercepted=joined("intercepted"),
+        leakers=joined("leakers"),
+        spent=joined("spent"),
+        targets=joined("targets"),
+        stock=joined("stock"),
+        stock_short=joined("stock_short"),
+        channels=joined("channels"),
     )
+
+
+def _draw_share(
+    defense: Defense,
+    family: str,
+    parameters: PathParameters,
+    rng: np.random.Generator,
+    size: int,
+) -> np.ndarray:
+    """One raid's engaged share per path: Beta with the path's rescaled mean."""
+    threat = defense.threats[family]
+    mean = path_share_mean(defense, family, parameters)
+    alpha = np.maximum(mean * threat.concentration, 1e-9)
+    beta = np.maximum((1.0 - mean) * threat.concentration, 1e-9)
+    return rng.beta(alpha, beta, size)
 
 
 def draw_defense_state(
@@ -175,7 +237,7 @@ def draw_defense_state(
     size: int,
     stock_override: Mapping[str, float] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Stock on hand and engagement channels per raid, per counted type and path."""
+    """Stock on hand per counted type and engagement channels per fire system, per path."""
     stock: dict[str, np.ndarray] = {}
     channels: dict[str, np.ndarray] = {}
     for name in defense.tracked_names:
@@ -184,9 +246,10 @@ def draw_defense_state(
             stock[name] = np.full(size, round(stock_override[name]), dtype=np.int64)
         else:
             stock[name] = np.rint(kind.initial_stock.draw(rng, size)).astype(np.int64)
-        units = kind.fire_units.draw(rng, size)
-        per_unit = kind.engagements_per_unit.draw(rng, size)
-        channels[name] = np.rint(units * per_unit).astype(np.int64)
+    for system_name, system in defense.fire_systems.items():
+        units = system.fire_units.draw(rng, size)
+        per_unit = system.engagements_per_unit.draw(rng, size)
+        channels[system_name] = np.rint(units * per_unit).astype(np.int64)
     return stock, channels
 
 
@@ -216,23 +279,48 @@ def simulate_raid_reference(
     spent: dict[str, list[int]] = {name: [] for name in defense.tracked_names}
     for _ in range(paths):
         stock: dict[str, int] = {}
-        channels: dict[str, int] = {}
         for name in defense.tracked_names:
-            kind = defense.interceptors[name]
-            stock[name] = round(_triangular(generator, kind.initial_stock))
-            units = _triangular(generator, kind.fire_units)
-            per_unit = _triangular(generator, kind.engagements_per_unit)
-            channels[name] = round(units * per_unit)
+            stock[name] = round(_triangular(generator, defense.interceptors[name].initial_stock))
+        # One pool of channels per fire system, shared by the types it fires.
+        channels: dict[str, int] = {}
+        for system_name, system in defense.fire_systems.items():
+            units = _triangular(generator, system.fire_units)
+            per_unit = _triangular(generator, system.engagements_per_unit)
+            channels[system_name] = round(units * per_unit)
+        shots: dict[tuple[str, str], int] = {}
+        kill: dict[tuple[str, str], float] = {}
+        for name, kind in defense.interceptors.items():
+            for threat_class, engagement in kind.engagements.items():
+                drawn = _triangular(generator, engagement.shots)
+                whole = math.floor(drawn)
+                count = max(1, whole + (1 if generator.random() < drawn - whole else 0))
+                single = _triangular(generator, engagement.kill)
+                shots[(name, threat_class)] = count
+                kill[(name, threat_class)] = 1.0 - (1.0 - single) ** count
         used = dict.fromkeys(stock, 0)
         # Every engageable missile of a class, tagged by family, in random order:
         # the vectorized version pools the class's demand in the same way.
         for threat_class in THREAT_CLASSES:
+            layers = list(defense.layer_order[threat_class])
+            scale = 1.0
+            if layers:
+                central = (
+                    defense.interceptors[layers[0]]
+                    .engagements[threat_class]
+                    .target_kill_probability
+                )
+                path_kill = kill[(layers[0], threat_class)]
+                scale = central / path_kill if path_kill > 0 else 1.0
             queue: list[str] = []
             for family, count in raid.items():
                 threat = defense.threats[family]
                 if threat.weapon_class != threat_class:
                     continue
-                share = generator.betavariate(threat.alpha, threat.beta)
+                mean = min(threat.mean * scale, MAX_ENGAGED_SHARE)
+                share = generator.betavariate(
+                    max(mean * threat.concentration, 1e-9),
+                    max((1.0 - mean) * threat.concentration, 1e-9),
+                )
                 survivors = 0
                 for _missile in range(count):
                     if generator.random() < share:
@@ -241,18 +329,18 @@ def simulate_raid_reference(
                         survivors += 1
                 leakers[family].append(survivors)
             generator.shuffle(queue)
-            layers = list(defense.layer_order[threat_class])
             for family in queue:
                 destroyed = False
                 for name in layers:
-                    engagement = defense.interceptors[name].engagements[threat_class]
+                    salvo = shots[(name, threat_class)]
                     if name in stock:
-                        if channels[name] < 1 or stock[name] < engagement.shots_per_target:
+                        pool = defense.system_of(name)
+                        if channels[pool] < 1 or stock[name] < salvo:
                             continue
-                        channels[name] -= 1
-                        stock[name] -= engagement.shots_per_target
-                        used[name] += engagement.shots_per_target
-                    destroyed = generator.random() < engagement.target_kill_probability
+                        channels[pool] -= 1
+                        stock[name] -= salvo
+                        used[name] += salvo
+                    destroyed = generator.random() < kill[(name, threat_class)]
                     break
                 if not destroyed:
                     leakers[family][-1] += 1
