@@ -3,6 +3,7 @@ stored runs behind the report say when recomputed here from their frames."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from pathlib import Path
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 from missilewatch.ledger import taxonomy
-from missilewatch.report import ReportResult, charts
+from missilewatch.report import ReportResult, charts, findings
 from missilewatch.report.findings import Finding
 from missilewatch.scenarios.runs import ScenarioRun, stored_run
 
@@ -341,3 +342,50 @@ def test_class_basis_counts_the_records_a_class_rests_on() -> None:
     assert not basis.sourced & basis.assumed
     assert basis.caveats == (note,)
     assert f"{len(basis.assumed)} figures marked as assumptions" in basis.phrase()
+
+
+def _with_frames(run: ScenarioRun, **frames: pd.DataFrame) -> ScenarioRun:
+    return dataclasses.replace(run, results={**run.results, **frames})
+
+
+def test_a_forecast_ending_inside_the_ceasefire_gives_no_ceasefire_finding(
+    runs: dict[str, ScenarioRun],
+) -> None:
+    baseline, ceasefire = runs["baseline"], runs["ceasefire-6m"]
+    assert findings.ceasefire_months(baseline) is None
+    window = findings.ceasefire_months(ceasefire)
+    assert window is not None
+    start, last = window
+    assert start == pd.Period(ceasefire.inputs.forecast_start, freq="M")
+    assert (last - start).n + 1 == 6
+
+    def cut(run: ScenarioRun) -> ScenarioRun:
+        # As if the runs had been made with --until two months before the ceasefire ends.
+        stock = _frame(run, "stockpile")
+        paths = _frame(run, "class_paths")
+        return _with_frames(
+            run,
+            stockpile=stock[stock["month"] <= last - 2],
+            class_paths=paths[paths["month"] <= last - 2],
+        )
+
+    assert findings.ceasefire_findings(cut(baseline), cut(ceasefire)) == []
+    assert findings.ceasefire_findings(baseline, ceasefire)
+
+
+def test_depletion_finding_when_most_paths_never_run_short(
+    runs: dict[str, ScenarioRun],
+) -> None:
+    baseline = runs["baseline"]
+    depletion = _frame(baseline, "defense_depletion").copy()
+    never = depletion["month"].isna()
+    # 60% of the paths keep enough interceptors to the end; the rest as simulated.
+    depletion.loc[~never, "probability"] *= 0.4
+    depletion.loc[never, "probability"] = 0.6
+    (finding,) = findings.depletion_findings(_with_frames(baseline, defense_depletion=depletion))
+    end = pd.Period(baseline.inputs.until, freq="M").strftime("%b %Y")
+    assert finding.figures["p_no_depletion"] == pytest.approx(0.6)
+    assert finding.figures["depletion_p50_offset"] == np.inf
+    assert f"in not before {end}" not in finding.answer
+    assert f"short of the firing doctrine not before {end} (median month" in finding.answer
+    assert f"before the end of {end}: 60%" in finding.answer

@@ -138,7 +138,14 @@ def build_report(
                 )
             ceasefire = by_name.get("ceasefire-6m")
             if ceasefire is not None:
-                result.findings += findings.ceasefire_findings(baseline, ceasefire)
+                found = findings.ceasefire_findings(baseline, ceasefire)
+                result.findings += found
+                months = findings.ceasefire_months(ceasefire)
+                if not found and months is not None:
+                    result.missing_sections.append(
+                        f"the ceasefire finding (the forecast ends in {ceasefire.inputs.until}, "
+                        f"before the ceasefire's last month {months[1]}; use a later --until)"
+                    )
             frames = {
                 run.name: run.frame("stockpile")
                 for run in runs

@@ -573,6 +573,18 @@ def stockpile_findings(
     ]
 
 
+def ceasefire_months(run: Any) -> tuple[pd.Period, pd.Period] | None:
+    """First and last month without launches in a run (None: the run has no ceasefire)."""
+    adjustments = json.loads(run.inputs.adjustments_json)
+    months = int(adjustments.get("ceasefire_months") or 0)
+    if months <= 0:
+        return None
+    start = pd.Period(run.inputs.forecast_start, freq="M") + int(
+        adjustments.get("ceasefire_start") or 0
+    )
+    return start, start + months - 1
+
+
 def ceasefire_findings(baseline: Any, ceasefire: Any) -> list[Finding]:
     """The stockpile at the end of the ceasefire, and its gain over the baseline.
 
@@ -582,14 +594,11 @@ def ceasefire_findings(baseline: Any, ceasefire: Any) -> list[Finding]:
     if not (_inputs_ready(baseline) and _inputs_ready(ceasefire)):
         return []
     base_stock, cease_stock = baseline.frame("stockpile"), ceasefire.frame("stockpile")
-    adjustments = json.loads(ceasefire.inputs.adjustments_json)
-    months = int(adjustments.get("ceasefire_months") or 0)
-    if months <= 0:
+    window = ceasefire_months(ceasefire)
+    if window is None:
         return []
-    start = pd.Period(ceasefire.inputs.forecast_start, freq="M") + int(
-        adjustments.get("ceasefire_start") or 0
-    )
-    last = start + months - 1
+    start, last = window
+    months = (last - start).n + 1
     if last > cease_stock["month"].max() or last > base_stock["month"].max():
         return []
     figures: dict[str, float] = {}
@@ -689,6 +698,9 @@ def depletion_findings(baseline: Any, *, estimates: Path | None = None) -> list[
     def label(month: pd.Period | None) -> str:
         return f"not before {_month_name(end)}" if month is None else _month_name(month)
 
+    def when(month: pd.Period | None) -> str:
+        return label(month) if month is None else f"in {label(month)}"
+
     names = ballistic_interceptors(estimates)
     figures: dict[str, float] = {"p_no_depletion": never}
     details: list[str] = []
@@ -696,7 +708,7 @@ def depletion_findings(baseline: Any, *, estimates: Path | None = None) -> list[
         figures[f"depletion_{key}_offset"] = np.inf if month is None else float((month - start).n)
     parts = [
         f"The stock of interceptors that can engage ballistic missiles ({', '.join(names)}) "
-        f"first falls short of the firing doctrine in {label(marks['p50'])} (median month; "
+        f"first falls short of the firing doctrine {when(marks['p50'])} (median month; "
         f"{RANGE_LABEL} {label(marks['p5'])} to {label(marks['p95'])}). Probability that "
         f"this does not happen before the end of {_month_name(end)}: {never:.0%}."
     ]
