@@ -728,13 +728,13 @@ def depletion_findings(baseline: Any, *, estimates: Path | None = None) -> list[
     if summary is not None and not summary.empty:
         by_metric = summary.set_index("metric")
         rates = []
-        for when in ("before", "after"):
-            metric = f"ballistic_leakers_per_month_{when}_depletion"
+        for phase in ("before", "after"):
+            metric = f"ballistic_leakers_per_month_{phase}_depletion"
             if metric in by_metric.index and not pd.isna(by_metric.loc[metric, "p50"]):
                 row = by_metric.loc[metric]
-                figures[f"leakers_{when}_p50"] = float(row["p50"])
+                figures[f"leakers_{phase}_p50"] = float(row["p50"])
                 rates.append(
-                    f"{_count(row['p50'])} a month {when} depletion "
+                    f"{_count(row['p50'])} a month {phase} depletion "
                     f"({RANGE_LABEL} {_range(row['p5'], row['p95'])})"
                 )
         if rates:
