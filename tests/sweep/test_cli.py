@@ -1,0 +1,123 @@
+"""The sweep command: results and sensitivity as files, local and Dask workers, one-line
+errors with exit code 2."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from tests.sweep.conftest import write_sweep
+
+
+def _missilewatch(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "MISSILEWATCH_HOME": str(home), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-c", "from missilewatch.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
+
+
+def _csv(text: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(text))
+
+
+def test_results_as_csv_in_process_and_on_two_workers(
+    tiny_sweep: Path, isolated_home: Path
+) -> None:
+    here = _missilewatch("sweep", str(tiny_sweep), "--format", "csv", home=isolated_home)
+    assert here.returncode == 0, here.stderr
+    frame = _csv(here.stdout)
+    assert frame["point"].tolist() == [0, 1]
+    assert frame["escalation.salvo_size_factor"].tolist() == [0.8, 1.2]
+    assert set(frame["metric"]) == {"depletion_month"}
+    pooled = _missilewatch(
+        "sweep", str(tiny_sweep), "--workers", "2", "--format", "csv", home=isolated_home
+    )
+    assert pooled.returncode == 0, pooled.stderr
+    assert pooled.stdout == here.stdout
+
+
+def test_sensitivity_table_and_seed_option(tiny_sweep: Path, isolated_home: Path) -> None:
+    result = _missilewatch(
+        "sweep", str(tiny_sweep), "--sensitivity", "--seed", "5", "--format", "csv",
+        home=isolated_home,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    table = _csv(result.stdout)
+    assert table["parameter"].tolist() == ["escalation.salvo_size_factor"]
+    assert table["points"].tolist() == [2]
+    assert table["statistic"].tolist() == ["p50"]
+
+
+def test_results_on_a_dask_scheduler(tiny_sweep: Path, isolated_home: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module="distributed")
+        # Threads in this process behind a TCP scheduler another process can reach.
+        with distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp://",
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster:
+            # The command's client sends the points to this cluster's worker.
+            on_dask = _missilewatch(
+                "sweep", str(tiny_sweep), "--dask-scheduler", cluster.scheduler_address,
+                "--format", "csv", home=isolated_home,
+            )  # fmt: skip
+    assert on_dask.returncode == 0, on_dask.stderr
+    here = _missilewatch("sweep", str(tiny_sweep), "--format", "csv", home=isolated_home)
+    assert on_dask.stdout == here.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        (["--paths", "0"], ["paths", "between 1 and"]),
+        (["--paths", "-3"], ["paths", "(got -3)"]),
+        (["--seed", "-1"], ["seed", ">= 0"]),
+        (["--workers", "0"], ["--workers", "at least 1"]),
+        (["--workers", "2", "--dask-scheduler", "tcp://127.0.0.1:9"], ["choose one"]),
+        (["--until", "2020-01"], ["until", "before the forecast start"]),
+        (["--statistic", "p42"], ["statistic", "p50"]),
+    ],
+)
+def test_absurd_options_exit_2_with_one_line(
+    tiny_sweep: Path, isolated_home: Path, arguments: list[str], words: list[str]
+) -> None:
+    extra = ["--sensitivity"] if "--statistic" in arguments else []
+    result = _missilewatch("sweep", str(tiny_sweep), *arguments, *extra, home=isolated_home)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_a_bad_sweep_file_exits_2_naming_file_and_field(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    path = write_sweep(
+        tmp_path,
+        '[[parameter]]\nname = "production.factor"\nvalues = [0.5, -1]\n'
+        '[[output]]\nmetric = "depletion_month"\n',
+        name="bad.toml",
+    )
+    result = _missilewatch("sweep", str(path), home=isolated_home)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert str(path) in lines[0] and "parameter 1 (production.factor): values" in lines[0]
