@@ -363,6 +363,16 @@ def _few_paths(summary: pd.DataFrame, classes: Sequence[str], paths: int) -> str
     )
 
 
+def other_outflows(families: Sequence[str], estimates_frame: pd.DataFrame) -> list[str]:
+    """Ids of the ``other_losses_rate`` records of these families (outflows besides the
+    reported launches: tests, exercises, launches the daily reports do not count)."""
+    rows = estimates_frame[
+        (estimates_frame["quantity"] == "other_losses_rate")
+        & estimates_frame["subject"].isin(list(families))
+    ]
+    return [str(record_id) for record_id in rows["id"]]
+
+
 def _same_sources_line(basis: Basis) -> str:
     # The stock rests on the same records as production; their publications are listed
     # once, under the production finding, and in the assumptions table.
@@ -438,12 +448,27 @@ def production_findings(
                 f"{_class_label(name)} {_signed(middle)} ({_signed_range(low, high)}), "
                 f"{probability:.0%}"
             )
-        details.append(
+        line = (
             f"{_capital(_class_label(name))}: production exceeding launches is "
             f"{_likelihood(probability)} (probability {probability:.0%}); "
             f"{_signed(middle)} a month ({RANGE_LABEL} {_signed_range(low, high)}) against "
             f"{_count(float(np.mean(fired)) / 12)} launched a month."
         )
+        outflow_records = other_outflows(members.get(name, []), estimates_frame)
+        if outflow_records:
+            # Production minus reported launches is not the change of stock when the
+            # estimates add other outflows; say how much the stock changed instead.
+            stock_change = _paths_of(baseline, name, "stock", last) - _paths_of(
+                baseline, name, "stock", last - 12
+            )
+            change = _interval(stock_change / 12)
+            figures[f"{name}:stock_change_per_month_p50"] = change[1]
+            line += (
+                f" After other outflows ({', '.join(outflow_records)}: tests, exercises, "
+                f"launches the daily reports do not count) the stock changed by "
+                f"{_signed(change[1])} a month ({_signed_range(change[0], change[2])})."
+            )
+        details.append(line)
     if not details:
         return []
     details += _caveat_lines(basis, members)
