@@ -342,3 +342,65 @@ def test_cli_summary_table_fits_and_unknown_quantity_is_refused() -> None:
     assert bad.exit_code != 0
     assert isinstance(bad.exception, ParameterError)
     assert "stocks" in str(bad.exception) and "net_accumulation" in str(bad.exception)
+
+
+def test_the_kh101_warning_goes_away_when_a_users_figures_can_supply_the_launches(
+    tmp_path: Path,
+) -> None:
+    # The shortfall is a finding about the shipped figures, not a fixed verdict: a user
+    # file with a Kh-555 conversion pool large enough to cover the launches removes it.
+    user = tmp_path / "larger-pool.toml"
+    user.write_text(
+        """
+[[estimate]]
+id = "initial-stock-kh-101"
+quantity = "initial_stock"
+subject = "Kh-101/Kh-555"
+low = 800
+central = 950
+high = 1100
+unit = "missiles"
+as_of = "2022-09-30"
+assumption = true
+note = "a larger Kh-555 conversion pool than the shipped assumption"
+""",
+        encoding="utf-8",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MissilewatchWarning)
+        outcome = api.simulate_stockpile(until="2026-06", paths=1_000, seed=1, estimates=user)
+    assert outcome.shortfalls == ()
+    summary = api.summary_frame(outcome, family="Kh-101/Kh-555")
+    shortfall = summary[summary["metric"] == "shortfall_history"].iloc[0]
+    family = outcome.setup.params.families.index("Kh-101/Kh-555")
+    launched = outcome.setup.history.launches[:, family].sum()
+    assert shortfall["p50"] <= 0.05 * launched
+
+
+def test_absurd_parameters_are_refused_in_one_line() -> None:
+    with pytest.raises(ParameterError, match=r"until: 2099-12 is \d+ months after"):
+        api.simulate_stockpile(until="2099-12", paths=10)
+    with pytest.raises(ParameterError, match="forecasts reach at most 120 months"):
+        api.forecast_strikes(until="2090-01", paths=10, seed=0)
+    with pytest.raises(ParameterError, match="band"):
+        api.backtest_strikes(band=1.5)
+    result = CliRunner().invoke(app, ["estimates", "--quantity", "stocks"])
+    assert isinstance(result.exception, ParameterError)
+    message = str(result.exception)
+    assert "\n" not in message and "'stocks'" in message and "production_rate" in message
+    assert result.exception.exit_code == 2
+
+
+def test_evidence_and_estimates_tables_fit_an_80_column_terminal() -> None:
+    for args in (["evidence", "little", "--samples", "2000"], ["estimates"]):
+        result = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
+        assert result.exit_code == 0, result.output
+        assert max(len(line) for line in result.output.splitlines()) <= 80
+    little = CliRunner().invoke(
+        app, ["evidence", "little", "--samples", "2000"], env={"COLUMNS": "80"}
+    )
+    # One table per record, named in its title; the steady-state caveat in the caption.
+    assert little.output.count("implied_stock") == len(
+        api.implied_stock(samples=2000)["evidence"].unique()
+    )
+    assert "upper bound" in " ".join(little.output.split())

@@ -62,6 +62,9 @@ SHORTFALL_SCALE_SHARE: Final = 0.05
 RECENT_MONTHS: Final = 3
 #: A family whose median history shortfall exceeds this share of its launches is warned about.
 SHORTFALL_WARNING_SHARE: Final = 0.05
+#: Longest forecast: a strike process fitted on the last two years says nothing about
+#: launches decades ahead, and an ``until`` of 2099 is more likely a typo than a question.
+MAX_FORECAST_MONTHS: Final = 120
 #: The last ledger month counts as history only if reports reach this close to its end.
 COMPLETE_MONTH_DAYS: Final = 2
 #: Decimals kept in output frames: percentiles of missile counts carry no meaning beyond
@@ -257,6 +260,12 @@ def build_setup(
     last_history = history.months[-1]
     if until_period < origin:
         raise ParameterError(f"until: {until_period} is before the ledger starts ({origin})")
+    if (until_period - last_history).n > MAX_FORECAST_MONTHS:
+        raise ParameterError(
+            f"until: {until_period} is {(until_period - last_history).n} months after the "
+            f"ledger's last complete month ({last_history}); forecasts reach at most "
+            f"{MAX_FORECAST_MONTHS} months"
+        )
     end = max(until_period, last_history)
     months = list(pd.period_range(origin, end, freq="M"))
     forecast_months = len(months) - len(history.months)
@@ -809,6 +818,11 @@ def forecast_strikes(
         )
     if last < first:
         raise ParameterError(f"until: {last} is before start {first}")
+    if (last - first).n + 1 > MAX_FORECAST_MONTHS:
+        raise ParameterError(
+            f"until: {last} is {(last - first).n + 1} months from start {first}; forecasts "
+            f"reach at most {MAX_FORECAST_MONTHS} months"
+        )
     cut = min((first - origin).n, len(history.months))
     fits = fit_strikes(history, cut)
     months = list(pd.period_range(first, last, freq="M"))

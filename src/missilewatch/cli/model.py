@@ -43,8 +43,13 @@ def estimates_command(
     output: OutputOption = None,
 ) -> None:
     """List the sourced estimates in force; assumptions (no source) are marked."""
-    from missilewatch.estimates import load
+    from missilewatch.errors import ParameterError
+    from missilewatch.estimates import QUANTITIES, load
 
+    if quantity is not None and quantity not in QUANTITIES:
+        raise ParameterError(
+            f"--quantity: unknown quantity {quantity!r} (one of: {', '.join(sorted(QUANTITIES))})"
+        )
     frame = load(estimates).to_frame()
     if quantity is not None:
         frame = frame[frame["quantity"] == quantity]
@@ -385,7 +390,10 @@ def evidence_little_command(
                     f"{record}: {first['subject']}, launch rate over {first['window']} ({basis})"
                 ),
                 caption=(
-                    "Implied stock = launch rate x time in stock (Little's law). " + CREDIT
+                    "Implied stock = launch rate x time in stock (Little's law). Exact for a "
+                    "steady flow; with first-in-first-out use it is an upper bound while "
+                    "launches exceed production (a drawdown of old stock) and a lower bound "
+                    "while production exceeds launches. " + CREDIT
                     if position == len(records) - 1
                     else None
                 ),
