@@ -610,7 +610,12 @@ def _to_matplotlib(chart: Chart) -> MplFigure:
     axes.grid(axis="y", color="#eeeeee")
     axes.spines[["top", "right"]].set_visible(False)
     if chart.layers:
-        axes.legend(fontsize=8, frameon=False, ncols=min(4, len(chart.layers)), loc="upper left")
+        columns = min(4, len(chart.layers))
+        axes.legend(fontsize=8, frameon=False, ncols=columns, loc="upper left")
+        # Headroom above the data for the legend's rows, so it never hides a bar or band.
+        rows = -(-len(chart.layers) // columns)
+        low, high = axes.get_ylim()
+        axes.set_ylim(low, high + (high - low) * (0.06 + 0.07 * rows))
     footer = "\n".join(
         textwrap.fill(text, width=150) for text in (chart.source, chart.note) if text
     )
