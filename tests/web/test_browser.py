@@ -119,3 +119,75 @@ def test_scenario_form_shows_a_bad_value(page: Any, artifacts: Path) -> None:
     assert "200,000" in message.inner_text()
     assert page.get_attribute("#scenario-form input[name=paths]", "aria-invalid") == "true"
     page.locator("#scenario").screenshot(path=str(artifacts / "dashboard-scenario-error.png"))
+
+
+SATURATION_MEAN = """() => {
+    const trace = document.getElementById("chart-saturation").data
+        .find((t) => t.name === "leakers, mean");
+    return trace ? {x: Array.from(trace.x), y: Array.from(trace.y)} : null;
+}"""
+
+
+def _require_raid(page: Any) -> None:
+    if page.locator("#raid-form").count() == 0:
+        pytest.skip("the air-defense engine is not installed, so there is no raid form")
+
+
+def test_raid_form_draws_leakers_and_the_saturation_curve(page: Any, artifacts: Path) -> None:
+    _require_raid(page)
+    # The families the model engages are offered as suggestions once listed.
+    page.wait_for_function(
+        "() => document.querySelectorAll('#raid-threats option').length > 0", timeout=20_000
+    )
+    assert "Iskander-M" in page.locator("#raid-known").inner_text()
+    page.fill("#raid-text", "Iskander-M=30, Kh-101/Kh-555=40, Shahed/Geran=200")
+    page.fill("#raid-form input[name=paths]", "500")
+    page.fill("#raid-form input[name=seed]", "3")
+    page.click("#raid-run")
+    wait_for_redraw(page, "chart-saturation", 0)
+
+    curve = page.evaluate(SATURATION_MEAN)
+    assert curve is not None
+    # The raid as entered (270) is one point of the curve; larger raids leak more.
+    assert 270 in curve["x"]
+    assert curve["x"] == sorted(curve["x"])
+    assert curve["y"][-1] > curve["y"][0]
+    assert all(0 <= leaked <= size for size, leaked in zip(curve["x"], curve["y"], strict=True))
+
+    rows = page.eval_on_selector_all(
+        "#raid-leakers tbody tr",
+        "(rows) => rows.map((row) => Array.from(row.cells, (cell) => cell.textContent))",
+    )
+    assert [row[0] for row in rows] == [
+        "Iskander-M",
+        "Kh-101/Kh-555",
+        "Shahed/Geran",
+        "whole raid",
+    ]
+    assert rows[-1][2] == "270"
+    assert "–" in rows[0][5]  # the 5-95% range
+    systems = page.eval_on_selector_all(
+        "#raid-interceptors tbody tr", "(rows) => rows.map((row) => row.cells[1].textContent)"
+    )
+    assert "Patriot" in systems
+    assert "270 launched" in page.locator("#raid-status").inner_text()
+    assert page.locator("#raid-error").is_hidden()
+    page.locator("#raid").screenshot(path=str(artifacts / "dashboard-raid.png"))
+
+
+@pytest.mark.parametrize(
+    ("raid", "needle"),
+    [("Tomahawk=5", "unknown threat 'Tomahawk'"), ("Iskander-M=0", "no missiles")],
+)
+def test_raid_form_shows_a_bad_raid(page: Any, artifacts: Path, raid: str, needle: str) -> None:
+    _require_raid(page)
+    page.fill("#raid-text", raid)
+    page.click("#raid-run")
+    message = page.locator("#raid-error")
+    message.wait_for(state="visible", timeout=20_000)
+    assert needle in message.inner_text()
+    assert page.get_attribute("#raid-text", "aria-invalid") == "true"
+    # Nothing was drawn for a refused raid.
+    assert page.evaluate(REVISION, "chart-saturation") == 0
+    if raid.startswith("Tomahawk"):
+        page.locator("#raid").screenshot(path=str(artifacts / "dashboard-raid-error.png"))

@@ -66,7 +66,12 @@ def test_raid_matches_the_python_api(client: TestClient) -> None:
         ({"raid": {"Iskander-M": MAX_RAID_SIZE + 1}}, 422, "raid", f"{MAX_RAID_SIZE:,}"),
         ({"raid": RAID, "paths": MAX_PATHS + 1}, 422, "paths", f"{MAX_PATHS:,}"),
         ({"raid": {"Iskander-M": "many"}}, 422, "raid.Iskander-M", "integer"),
-        ({"raid": {"Tomahawk": 5}}, 404, None, "Tomahawk"),
+        ({"raid": {"Tomahawk": 5}}, 404, "raid", "Tomahawk"),
+        ({"raid": "Tomahawk=5"}, 404, "raid", "unknown threat 'Tomahawk'"),
+        ({"raid": "Iskander-M=0, Kinzhal=0"}, 422, "raid", "no missiles"),
+        ({"raid": "Iskander-M"}, 422, "raid", "not NAME=COUNT"),
+        ({"raid": "Iskander-M=forty"}, 422, "raid", "not a whole number"),
+        ({"raid": f"Shahed/Geran={MAX_RAID_SIZE + 1}"}, 422, "raid", f"{MAX_RAID_SIZE:,}"),
     ],
 )
 def test_bad_raids_are_refused(
@@ -74,6 +79,55 @@ def test_bad_raids_are_refused(
 ) -> None:
     _require(client, "raid")
     _assert_refused(client.post("/api/raid", json=body), status, field, needle)
+
+
+def test_raid_as_text_gives_the_same_answer(client: TestClient) -> None:
+    _require(client, "raid")
+    as_object = client.post("/api/raid", json={"raid": RAID, "paths": 400, "seed": 5}).json()
+    as_text = client.post(
+        "/api/raid", json={"raid": "Iskander-M=20, Kh-101/Kh-555=30", "paths": 400, "seed": 5}
+    ).json()
+    assert as_text["request"]["raid"] == RAID
+    assert as_text["leakers"] == as_object["leakers"]
+
+
+def test_raid_saturation_chart_carries_the_curve(client: TestClient) -> None:
+    _require(client, "raid")
+    body = client.post("/api/raid", json={"raid": RAID, "paths": 400, "seed": 2}).json()
+    curve = body["saturation"]
+    figure = body["figures"]["saturation"]
+    traces = {trace.get("name"): trace for trace in figure["data"]}
+    mean = traces["leakers, mean"]
+    assert list(mean["x"]) == [row["missiles"] for row in curve]
+    assert list(mean["y"]) == pytest.approx([row["leakers_mean"] for row in curve])
+    # The dashed reference is the raid itself: leakers never exceed it.
+    assert all(y <= x for x, y in zip(mean["x"], mean["y"], strict=True))
+    # Larger raids of the same mix leak more missiles.
+    assert mean["y"][-1] > mean["y"][0]
+    assert sum(RAID.values()) in mean["x"]
+    # The subtitle states the raid and the run, so a screenshot says what it shows.
+    title = figure["layout"]["title"]["text"]
+    assert "20 Iskander-M, 30 Kh-101/Kh-555; 400 paths, seed 2" in title
+    assert figure["layout"]["meta"]["key"] == "raid-saturation"
+
+
+def test_raid_interceptors_name_their_fire_system(client: TestClient) -> None:
+    _require(client, "raid")
+    body = client.post("/api/raid", json={"raid": {"Iskander-M": 60}, "paths": 400}).json()
+    systems = {row["interceptor"]: row["fire_system"] for row in body["interceptors"]}
+    assert systems["PAC-3 MSE"] == systems["PAC-2 GEM-T"] == "Patriot"
+    assert systems["Aster 30"] == "SAMP/T"
+
+
+def test_raid_threats_are_the_engaged_families(client: TestClient) -> None:
+    _require(client, "raid")
+    rows = client.get("/api/raid/threats").json()["threats"]
+    by_name = {row["threat"]: row for row in rows}
+    assert {"Iskander-M", "Kinzhal", "Kh-101/Kh-555", "Shahed/Geran"} <= set(by_name)
+    assert by_name["Iskander-M"]["weapon_class"] == "ballistic"
+    # Guided bombs are not engaged by the model, so they are not offered.
+    assert all(row["weapon_class"] != "guided-bomb" for row in rows)
+    assert "Iskander-M" in by_name["Iskander-M"]["calibrated_on"]
 
 
 def test_malformed_json_is_a_4xx(client: TestClient) -> None:

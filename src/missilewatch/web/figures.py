@@ -1,7 +1,8 @@
 """Charts for the dashboard: the report's chart builders, sent to the browser as JSON.
 
 The report and the dashboard draw the same :class:`missilewatch.report.charts.Chart`
-objects, so a figure reads the same in both. The browser redraws a payload with
+objects, so a figure reads the same in both. The raid's saturation curve is drawn only
+here (:func:`saturation_chart`), with the same building blocks. The browser redraws a payload with
 ``Plotly.react(div, payload.data, payload.layout)``.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 if TYPE_CHECKING:
     from missilewatch.report.charts import Chart
@@ -41,3 +44,53 @@ def chart_payload(chart: Chart, subtitle: str | None = None) -> FigurePayload:
             }
         )
     return payload
+
+
+def saturation_chart(saturation: pd.DataFrame, *, raid_size: int) -> Chart:
+    """Leakers as the raid grows: the raid's mix scaled from a quarter to eight times.
+
+    ``saturation``: ``missilewatch.api.defense.raid(...).saturation`` — columns
+    ``missiles``, ``leakers_mean``, ``leakers_p5``, ``leakers_p95``. ``raid_size``: the
+    missiles and drones of the raid as entered (marked on the curve). The dashed line
+    is the raid itself: the distance below it is what the defense stopped.
+    """
+    from missilewatch.report.charts import (
+        MODEL_SOURCE,
+        SERIES_COLOURS,
+        Band,
+        Chart,
+        Line,
+        Marker,
+    )
+
+    missing = [
+        column
+        for column in ("missiles", "leakers_mean", "leakers_p5", "leakers_p95")
+        if column not in saturation.columns
+    ]
+    if missing:
+        raise ValueError(f"saturation_chart: the frame lacks column(s) {', '.join(missing)}")
+    rows = saturation.sort_values("missiles")
+    x = [int(value) for value in rows["missiles"]]
+
+    def floats(column: str) -> list[float]:
+        return [float(value) for value in rows[column]]
+
+    colour = SERIES_COLOURS[0]
+    return Chart(
+        key="raid-saturation",
+        title="Leakers as the raid grows (same mix of threats)",
+        y_label="missiles and drones not intercepted",
+        x_label="missiles and drones in the raid",
+        source=MODEL_SOURCE,
+        layers=(
+            Band(x, floats("leakers_p5"), floats("leakers_p95"), "leakers 5-95%", colour, 0.2),
+            Line(x, floats("leakers_mean"), "leakers, mean", colour, markers=True),
+            Line(x, [float(value) for value in x], "launched", "#777777", dash=True),
+        ),
+        markers=(Marker(raid_size, "raid as entered"),) if raid_size in x else (),
+        note=(
+            "Interceptor stocks, channels, firing doctrine and kill probabilities are "
+            "public estimates and assumptions, drawn per path over their ranges."
+        ),
+    )

@@ -14,11 +14,13 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from missilewatch.errors import UnknownNameError
 from missilewatch.model.adjustments import BASELINE, Adjustments
 from missilewatch.report import charts
 from missilewatch.web.engines import Engines, run_model
+from missilewatch.web.errors import RequestRefused
 from missilewatch.web.estimates_routes import interceptor_types
-from missilewatch.web.figures import FigurePayload, chart_payload
+from missilewatch.web.figures import FigurePayload, chart_payload, saturation_chart
 from missilewatch.web.ledger_routes import get_engines
 from missilewatch.web.records import frame_records
 from missilewatch.web.schemas import (
@@ -260,29 +262,75 @@ def defense_figure(query: Annotated[SimulationQuery, Query()], engines: EnginesD
 raid_router = APIRouter(prefix="/api", tags=["defense"])
 
 
+def defense_setup(engines: Engines) -> Any:
+    """The air defense built from the estimates and the ledger, once per data version.
+
+    Building it fits the ledger's intercepts (about a second and a half); every raid
+    request reuses it.
+    """
+    module = engines.module("raid")
+
+    def compute() -> Any:
+        setup, _ = module.load_setup(engines.estimates_file, engines.db)
+        return setup
+
+    return engines.call("defense-setup", (), compute)
+
+
+@raid_router.get("/raid/threats", summary="Threat families a raid may contain")
+def raid_threats(engines: EnginesDep) -> JSONResponse:
+    """The families the air-defense model engages, with their class and the ledger
+    window their engaged share was calibrated on."""
+    setup = defense_setup(engines)
+    rows = [
+        {
+            "threat": name,
+            "weapon_class": setup.defense.threats[name].weapon_class,
+            "calibrated_on": setup.calibrated_on.get(name, ""),
+        }
+        for name in sorted(setup.defense.threats)
+    ]
+    return JSONResponse({"threats": rows})
+
+
 @raid_router.post("/raid", summary="Monte Carlo of one raid against the air defense")
 def raid(request: RaidRequest, engines: EnginesDep) -> JSONResponse:
     """Leakers per threat, interceptors spent per type and the saturation curve for a raid
-    such as ``{"Iskander-M": 40, "Kh-101/Kh-555": 60}``."""
+    such as ``{"Iskander-M": 40, "Kh-101/Kh-555": 60}`` (or the text
+    ``"Iskander-M=40, Kh-101/Kh-555=60"``); ``figures.saturation`` is the curve as a chart."""
     module = engines.module("raid")
-    key = (tuple(sorted(request.raid.items())), request.paths, request.seed)
+    counts = request.raid
+    key = (tuple(sorted(counts.items())), request.paths, request.seed)
+
+    setup = defense_setup(engines)
+    for family in counts:
+        try:
+            setup.defense.threat(family)
+        except UnknownNameError as error:
+            # Point the page at the raid field, not only at the message.
+            raise RequestRefused(404, str(error), "raid") from None
 
     def compute() -> dict[str, Any]:
         result, notes = run_model(
-            lambda: module.raid(
-                request.raid,
-                paths=request.paths,
-                seed=request.seed,
-                estimates=engines.estimates_file,
-                db=engines.db,
-            )
+            lambda: module.raid(counts, paths=request.paths, seed=request.seed, defense=setup)
+        )
+        size = sum(counts.values())
+        subtitle = (
+            ", ".join(f"{count:,} {name}" for name, count in counts.items())
+            + f"; {request.paths:,} paths, seed {request.seed}"
         )
         return {
             "warnings": list(notes),
-            "request": request.model_dump(mode="json"),
+            "request": {"raid": counts, "paths": request.paths, "seed": request.seed},
             "leakers": frame_records(result.leakers),
             "interceptors": frame_records(result.interceptors),
             "saturation": frame_records(result.saturation),
+            "calibrated_on": dict(result.calibrated_on),
+            "figures": {
+                "saturation": chart_payload(
+                    saturation_chart(result.saturation, raid_size=size), subtitle
+                )
+            },
         }
 
     return JSONResponse(engines.call("raid", key, compute))

@@ -113,15 +113,36 @@ class StockpileQuery(SimulationQuery):
 
 
 class RaidRequest(BaseModel):
-    """Body of ``POST /api/raid``: missiles and drones per family, e.g. ``{"Iskander-M": 40}``."""
+    """Body of ``POST /api/raid``: missiles and drones per family.
+
+    ``raid`` is an object such as ``{"Iskander-M": 40, "Kinzhal": 10}`` or the same
+    text the command line takes, ``"Iskander-M=40, Kinzhal=10"``.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    raid: dict[str, int] = Field(..., description="Family -> number launched in the raid.")
+    raid: dict[str, int] = Field(
+        ..., description="Family -> number launched in the raid, or 'NAME=COUNT, ...' text."
+    )
     paths: int = Field(default=DEFAULT_PATHS, ge=100)
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
 
     _paths = field_validator("paths")(_check_paths)
+
+    @field_validator("raid", mode="before")
+    @classmethod
+    def _raid_text(cls, raid: object) -> object:
+        """Read the command line's ``NAME=COUNT, ...`` text with the same parser."""
+        if not isinstance(raid, str):
+            return raid
+        from missilewatch.defense.raid import parse_raid
+        from missilewatch.errors import MissilewatchError
+
+        try:
+            return parse_raid(raid)
+        except MissilewatchError as error:
+            # The parser's one-line message names the item; "raid: " is the field.
+            raise ValueError(str(error).removeprefix("raid: ")) from None
 
     @field_validator("raid")
     @classmethod

@@ -184,6 +184,129 @@ async function loadBaselineModelCharts(weaponClass, onlyStockpile) {
   showNotes(notes);
 }
 
+// ---- the raid form -------------------------------------------------------------------
+
+const NUMBER = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 1 });
+const WHOLE = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 });
+const PERCENT = new Intl.NumberFormat("en-GB", { style: "percent", maximumFractionDigits: 0 });
+
+function cell(text, numeric) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (numeric) td.className = "num";
+  return td;
+}
+
+function fillTable(table, rows) {
+  const body = table.querySelector("tbody");
+  body.replaceChildren(
+    ...rows.map((cells) => {
+      const tr = document.createElement("tr");
+      tr.append(...cells);
+      return tr;
+    })
+  );
+  table.hidden = rows.length === 0;
+}
+
+// Percentiles of counts are whole numbers to the reader: 5-95% of 34.2 and 74.1 reads 34–74.
+function range(low, high) {
+  return `${WHOLE.format(low)}–${WHOLE.format(high)}`;
+}
+
+function showRaidResult(result) {
+  fillTable(
+    document.getElementById("raid-leakers"),
+    result.leakers.map((row) => [
+      cell(row.threat === "all" ? "whole raid" : row.threat),
+      cell(row.weapon_class === "all" ? "" : row.weapon_class),
+      cell(NUMBER.format(row.launched), true),
+      cell(NUMBER.format(row.engaged_mean), true),
+      cell(NUMBER.format(row.mean), true),
+      cell(range(row.p5, row.p95), true),
+      cell(PERCENT.format(row.leak_share), true),
+    ])
+  );
+  fillTable(
+    document.getElementById("raid-interceptors"),
+    result.interceptors.map((row) => [
+      cell(row.interceptor),
+      cell(row.fire_system || ""),
+      cell(NUMBER.format(row.stock_mean), true),
+      cell(NUMBER.format(row.mean), true),
+      cell(range(row.p5, row.p95), true),
+      cell(PERCENT.format(row.p_stock_short), true),
+    ])
+  );
+  const chart = document.getElementById("chart-saturation");
+  if (chart && result.figures && result.figures.saturation) draw(chart, result.figures.saturation);
+}
+
+function raidBody(form) {
+  const body = { raid: form.elements.raid.value };
+  for (const name of ["paths", "seed"]) {
+    const value = form.elements[name].value;
+    if (value === "") continue;
+    const number = Number(value);
+    body[name] = Number.isFinite(number) ? number : value;
+  }
+  return body;
+}
+
+async function runRaid(form) {
+  const errorBox = document.getElementById("raid-error");
+  const status = document.getElementById("raid-status");
+  const button = form.querySelector("button[type=submit]");
+  showError(errorBox, "");
+  for (const element of form.elements) element.removeAttribute("aria-invalid");
+  status.textContent = "Simulating…";
+  button.disabled = true;
+  try {
+    const result = await fetchJSON("/api/raid", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(raidBody(form)),
+    });
+    showRaidResult(result);
+    const total = result.leakers.find((row) => row.threat === "all");
+    const notes = (result.warnings || []).join(" ");
+    status.textContent =
+      `${NUMBER.format(total.launched)} launched: ${NUMBER.format(total.mean)} not intercepted ` +
+      `on average (90% of paths: ${range(total.p5, total.p95)}); ` +
+      `${NUMBER.format(result.request.paths)} paths, seed ${result.request.seed}.` +
+      (notes ? ` ${notes}` : "");
+  } catch (error) {
+    status.textContent = "";
+    showError(errorBox, error.message);
+    // "raid.Iskander-M" and "raid" both point at the raid field.
+    const name = (error.field || "raid").split(".")[0];
+    const field = form.elements[name];
+    if (field && field.setAttribute) field.setAttribute("aria-invalid", "true");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function loadRaidThreats() {
+  const list = document.getElementById("raid-threats");
+  const known = document.getElementById("raid-known");
+  if (!list) return;
+  try {
+    const body = await fetchJSON("/api/raid/threats");
+    const names = body.threats.map((row) => row.threat);
+    list.replaceChildren(
+      ...names.map((name) => {
+        const option = document.createElement("option");
+        option.value = `${name}=`;
+        return option;
+      })
+    );
+    if (known) known.textContent = `Families the model engages: ${names.join(", ")}.`;
+  } catch (error) {
+    if (known) known.textContent = `Could not list the families: ${error.message}`;
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const filters = document.getElementById("filters");
   if (filters) {
@@ -209,6 +332,14 @@ document.addEventListener("DOMContentLoaded", () => {
       event.preventDefault();
       runScenario(scenario);
     });
+  }
+  const raidForm = document.getElementById("raid-form");
+  if (raidForm) {
+    raidForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      runRaid(raidForm);
+    });
+    loadRaidThreats();
   }
   loadBaselineModelCharts(filters ? filters.elements.weapon_class.value : "", false);
 });
