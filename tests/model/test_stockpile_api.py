@@ -176,6 +176,18 @@ def test_backtest_computes_and_reports_coverage() -> None:
     result = CliRunner().invoke(app, ["backtest", "--cuts", "3", "--paths", "500"])
     assert result.exit_code == 0, result.output
     assert "inside the central 80% band" in " ".join(result.output.split())
+    # Per series, worst covered first; misses split into months below and above the band.
+    per_series = api.backtest_coverage(frame, by="name")
+    assert list(per_series.columns) == ["level", "name", "coverage", "cells", "below", "above"]
+    assert per_series["coverage"].is_monotonic_increasing
+    assert (per_series["cells"] == 4 * 3).all()
+    missed = (1 - per_series["coverage"]) * per_series["cells"]
+    np.testing.assert_allclose(missed, per_series["below"] + per_series["above"], atol=0.01)
+    kalibr = frame[(frame["name"] == "Kalibr")]
+    row = per_series[per_series["name"] == "Kalibr"].iloc[0]
+    assert row["coverage"] == pytest.approx(kalibr["inside"].mean(), abs=1e-3)
+    with pytest.raises(ParameterError, match="by"):
+        api.backtest_coverage(frame, by="month")
 
 
 def test_backtest_on_an_ingested_release(release_old: Path, tmp_path: Path) -> None:
@@ -338,6 +350,9 @@ def test_cli_summary_table_fits_and_unknown_quantity_is_refused() -> None:
     assert result.exit_code == 0, result.output
     assert max(len(line) for line in result.output.splitlines()) <= 80
     assert "months of supply" in result.output and "(%)" in result.output
+    # The caption names the shown family with the fewest effective paths.
+    caption = " ".join(result.output.split())
+    assert "Smallest effective sample size: Iskander-M" in caption
     bad = CliRunner().invoke(app, ["stockpile", "-q", "stocks", "--paths", "10"])
     assert bad.exit_code != 0
     assert isinstance(bad.exception, ParameterError)

@@ -479,6 +479,19 @@ def _shortfalls(setup: Setup, result: RunResult) -> tuple[Shortfall, ...]:
     return tuple(found)
 
 
+def selected_families(
+    outcome: StockpileRun,
+    *,
+    family: str | Sequence[str] | None = None,
+    weapon_class: str | Sequence[str] | None = None,
+) -> list[str]:
+    """The modelled families a selection covers (a class covers its members), in order."""
+    indices = {
+        i for _, _, members in _select_series(outcome.setup, family, weapon_class) for i in members
+    }
+    return [name for i, name in enumerate(outcome.setup.params.families) if i in indices]
+
+
 def warn_shortfalls(
     outcome: StockpileRun,
     *,
@@ -490,11 +503,7 @@ def warn_shortfalls(
     A class selects its member families: ``weapon_class="cruise"`` warns about a cruise
     family's shortfall, ``family="Kinzhal"`` does not warn about Kh-101/Kh-555.
     """
-    members = {
-        outcome.setup.params.families[i]
-        for _, _, indices in _select_series(outcome.setup, family, weapon_class)
-        for i in indices
-    }
+    members = set(selected_families(outcome, family=family, weapon_class=weapon_class))
     for shortfall in outcome.shortfalls:
         if shortfall.family in members:
             warnings.warn(shortfall.message(), MissilewatchWarning, stacklevel=3)
@@ -913,8 +922,33 @@ def backtest_strikes(
 FIT_MIN_MONTHS: Final = 6
 
 
-def backtest_coverage(frame: pd.DataFrame) -> pd.DataFrame:
-    """Coverage of the band by level and horizon, plus overall."""
+def backtest_coverage(frame: pd.DataFrame, by: str = "level") -> pd.DataFrame:
+    """Coverage of the band by level and horizon (``by="level"``, plus an overall row
+    with ``level="all"`` and ``horizon=0``), or per series over all horizons
+    (``by="name"``: columns ``level, name, coverage, cells, below, above``, where
+    ``below``/``above`` count the months the ledger fell under/over the band; sorted from
+    the worst covered).
+    """
+    if by == "name":
+        per_name = frame.assign(
+            below=frame["observed"] < frame["low"], above=frame["observed"] > frame["high"]
+        )
+        grouped = (
+            per_name.groupby(["level", "name"])
+            .agg(
+                coverage=("inside", "mean"),
+                cells=("inside", "size"),
+                below=("below", "sum"),
+                above=("above", "sum"),
+            )
+            .reset_index()
+            .sort_values(["coverage", "level", "name"], kind="stable")
+            .reset_index(drop=True)
+        )
+        grouped["coverage"] = grouped["coverage"].round(PROBABILITY_DECIMALS)
+        return grouped
+    if by != "level":
+        raise ParameterError(f"by: {by!r} is not 'level' or 'name'")
     grouped = (
         frame.groupby(["level", "horizon"])["inside"]
         .agg(["mean", "size"])
@@ -1061,6 +1095,7 @@ __all__ = [
     "backtest_strikes",
     "forecast_strikes",
     "implied_stock",
+    "selected_families",
     "serial_estimate",
     "stockpile",
     "stockpile_summary",

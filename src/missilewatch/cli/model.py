@@ -6,10 +6,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
+
+if TYPE_CHECKING:
+    from missilewatch.api.stockpile import StockpileRun
 
 from missilewatch.cli.common import (
     DbOption,
@@ -183,11 +186,10 @@ def stockpile_command(
             frame = frame[frame["quantity"].isin(quantity)].reset_index(drop=True)
     # Only the families asked for: a Kinzhal table should not warn about Kh-101.
     api.warn_shortfalls(outcome, **selection)
-    ess = float(outcome.result.effective_sample_size.min())
     caption = (
         f"{paths:,} paths, seed {seed}; conditioned on "
-        f"{len(outcome.setup.constraints_used)} dated estimates, smallest effective sample "
-        f"size of a family {ess:,.0f}. "
+        f"{len(outcome.setup.constraints_used)} dated estimates. "
+        + _sample_size_note(outcome, api.selected_families(outcome, **selection), paths)
     )
     if fmt is OutputFormat.table and output is None:
         screen_caption = (
@@ -208,6 +210,23 @@ def stockpile_command(
     if fmt is not OutputFormat.parquet and "month" in frame:
         frame = frame.assign(month=frame["month"].astype(str))
     emit_frame(frame, fmt, output)
+
+
+#: Below this effective sample size the caption says the bands rest on few paths.
+FEW_EFFECTIVE_PATHS = 500
+
+
+def _sample_size_note(outcome: StockpileRun, families: list[str], paths: int) -> str:
+    """Name the shown family whose conditioning left the fewest effective paths."""
+    names = list(outcome.setup.params.families)
+    sizes = {
+        name: float(outcome.result.effective_sample_size[names.index(name)]) for name in families
+    }
+    weakest = min(sizes, key=lambda name: sizes[name])
+    note = f"Smallest effective sample size: {weakest} {sizes[weakest]:,.0f} of {paths:,} paths"
+    if sizes[weakest] < FEW_EFFECTIVE_PATHS:
+        note += " (few: its percentiles rest on few distinct paths; more --paths steadies them)"
+    return note + ". "
 
 
 #: Marks, on screen, a row that rests on a record marked as an assumption.
@@ -294,6 +313,12 @@ def backtest_command(
     detail: Annotated[
         bool, typer.Option("--detail", help="One row per cut, month and series.")
     ] = False,
+    per_series: Annotated[
+        bool,
+        typer.Option(
+            "--per-series", help="Coverage per family and class, worst first (not by horizon)."
+        ),
+    ] = False,
     estimates: EstimatesOption = None,
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -306,7 +331,8 @@ def backtest_command(
         cuts=cuts, horizon=horizon, paths=paths, seed=seed, band=band, db=db, estimates=estimates
     )
     coverage = frame.attrs["coverage"]
-    result = frame if detail else api.backtest_coverage(frame)
+    grouping = "name" if per_series else "level"
+    result = frame if detail else api.backtest_coverage(frame, by=grouping)
     if "cut" in result:
         result = result.assign(cut=result["cut"].astype(str), month=result["month"].astype(str))
     caption = (
@@ -316,6 +342,14 @@ def backtest_command(
     if fmt is OutputFormat.table and output is None:
         if detail:
             shown = for_screen(result, BACKTEST_DETAIL_SCREEN_COLUMNS, fmt, None)
+        elif per_series:
+            shown = result.assign(coverage=(result["coverage"] * 100).round(1)).rename(
+                columns={
+                    "coverage": "inside band (%)",
+                    "below": "months below",
+                    "above": "months above",
+                }
+            )
         else:
             shown = result.assign(
                 horizon=result["horizon"].map(
