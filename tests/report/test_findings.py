@@ -260,7 +260,7 @@ def test_depletion_finding_agrees_with_the_stored_campaign(
             assert month.strftime("%b %Y") in finding.answer
         else:
             assert finding.figures[f"depletion_{label}_offset"] == np.inf
-            assert f"not before {end.strftime('%b %Y')}" in finding.answer
+            assert f"after {end.strftime('%b %Y')}" in finding.answer
     monthly = _frame(baseline, "defense_monthly")
     threat = monthly[(monthly["level"] == "threat") & (monthly["name"] == "ballistic-capable")]
     leakers = threat.loc[threat["quantity"] == "leakers", "mean"].sum()
@@ -399,6 +399,8 @@ def test_depletion_finding_when_most_paths_never_run_short(
     end = pd.Period(baseline.inputs.until, freq="M").strftime("%b %Y")
     assert finding.figures["p_no_depletion"] == pytest.approx(0.6)
     assert finding.figures["depletion_p50_offset"] == np.inf
-    assert f"in not before {end}" not in finding.answer
-    assert f"short of the firing doctrine not before {end} (median month" in finding.answer
+    assert f"short of the firing doctrine only after {end}, the end of the forecast" in (
+        finding.answer
+    )
+    assert f"to after {end})" in finding.answer
     assert f"before the end of {end}: 60%" in finding.answer

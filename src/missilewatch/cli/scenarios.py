@@ -173,7 +173,7 @@ def report_command(
     if result.images:
         console.print(f"{len(result.images)} image files written to {images}")
     for missing in result.missing_sections:
-        err_console.print(f"note: not in this report: {missing}")
+        err_console.print(f"note: not in this report: {missing}", soft_wrap=True)
     for note in result.model_notes:
         # The engines' warnings are in the report's model notes; one line each here.
         err_console.print(f"[yellow]warning:[/] {note}", highlight=False, soft_wrap=True)

@@ -721,10 +721,12 @@ def depletion_findings(baseline: Any, *, estimates: Path | None = None) -> list[
     }
 
     def label(month: pd.Period | None) -> str:
-        return f"not before {_month_name(end)}" if month is None else _month_name(month)
+        return f"after {_month_name(end)}" if month is None else _month_name(month)
 
     def when(month: pd.Period | None) -> str:
-        return label(month) if month is None else f"in {label(month)}"
+        if month is None:
+            return f"only after {_month_name(end)}, the end of the forecast"
+        return f"in {label(month)}"
 
     names = ballistic_interceptors(estimates)
     figures: dict[str, float] = {"p_no_depletion": never}
