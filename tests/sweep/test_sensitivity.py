@@ -37,11 +37,12 @@ NAMES = [
 
 
 def _frame(points: pd.DataFrame, outputs: dict[str, np.ndarray], design: str) -> pd.DataFrame:
-    """A frame shaped like a sweep's, with the given per-point medians."""
+    """A frame shaped like a sweep's: stock outputs (which every parameter here can
+    reach) named by the keys of ``outputs``, with the given per-point medians."""
     parts = []
-    for metric, values in outputs.items():
+    for name, values in outputs.items():
         part = points.reset_index(names="point")
-        part["metric"], part["name"], part["month"] = metric, "x", pd.NaT
+        part["metric"], part["name"], part["month"] = "stock", name, pd.NaT
         part["p50"] = values
         part["mean"] = values
         parts.append(part)
@@ -67,7 +68,7 @@ def test_rank_measures_find_the_driving_parameter(tmp_path: Path) -> None:
         {"monotone": np.exp(3 * x1) + noise, "falling": -x2 + 0.1 * x1, "flat": np.ones(len(x1))},
         "latin-hypercube",
     )
-    table = sensitivity(frame).set_index(["metric", "parameter"])
+    table = sensitivity(frame).set_index(["name", "parameter"])
     assert table.loc[("monotone", NAMES[0]), "spearman"] > 0.99
     assert table.loc[("monotone", NAMES[0]), "rank"] == 1
     assert abs(table.loc[("monotone", NAMES[2]), "prcc"]) < 0.2
@@ -90,6 +91,18 @@ def test_sobol_indices_of_an_additive_output(tmp_path: Path) -> None:
     assert table.loc[NAMES[1], "sobol_st"] == pytest.approx(1 / 17, abs=0.02)
     assert abs(table.loc[NAMES[2], "sobol_st"]) < 0.01
     assert table.loc[NAMES[0], "rank"] == 1 and table.loc[NAMES[2], "rank"] == 3
+
+
+def test_parameters_the_model_does_not_pass_on_get_no_rank(tmp_path: Path) -> None:
+    points = _design(tmp_path, "latin-hypercube", 50)
+    frame = _frame(points, {"leakers": points[NAMES[1]].to_numpy()}, "latin-hypercube")
+    frame["metric"] = "leakers"
+    table = sensitivity(frame).set_index("parameter")
+    # The campaign's launches are not limited by the stock: production cannot reach
+    # leakers, so whatever correlation it shows is chance and it is not ranked.
+    assert not table.loc[NAMES[0], "reaches"]
+    assert pd.isna(table.loc[NAMES[0], "rank"])
+    assert table.loc[NAMES[1], "reaches"] and table.loc[NAMES[1], "rank"] == 1
 
 
 def test_sensitivity_needs_the_parameter_columns() -> None:

@@ -42,6 +42,7 @@ SCREEN_SENSITIVITY_COLUMNS = (
     "prcc",
     "sobol_s1",
     "sobol_st",
+    "reaches",
     "rank",
 )
 

@@ -13,6 +13,12 @@ over its paths by default) is compared with the parameter values:
 
 Each point's statistic is itself a Monte Carlo estimate: with few paths per point its
 noise lowers every measure. Outputs that do not vary across points get NaN.
+
+``reaches`` says whether the model lets the parameter act on the output at all: the
+campaign's launches come from the strike process, not limited by the stock, so
+production and imports never reach the air-defense outputs, and interceptor deliveries
+and doctrine never reach the missile stock. A measure for a parameter that does not
+reach its output is chance correlation (a guide to the noise level); it gets no rank.
 """
 
 from __future__ import annotations
@@ -44,8 +50,21 @@ SENSITIVITY_COLUMNS: Final = (
     "sobol_s1_conf",
     "sobol_st",
     "sobol_st_conf",
+    "reaches",
     "rank",
 )
+#: Parameters the air-defense campaign does not read (its launches are not limited by
+#: the stock), and parameters the stock-flow engine does not read.
+STOCK_ONLY_PREFIXES: Final = ("production.", "imports.")
+CAMPAIGN_ONLY_PREFIXES: Final = ("interceptors.", "defense.")
+STOCK_METRICS: Final = frozenset({"stock"})
+
+
+def reaches(parameter: str, metric: str) -> bool:
+    """Whether the model lets ``parameter`` act on outputs of kind ``metric``."""
+    if metric in STOCK_METRICS:
+        return not parameter.startswith(CAMPAIGN_ONLY_PREFIXES)
+    return not parameter.startswith(STOCK_ONLY_PREFIXES)
 
 
 def sensitivity(
@@ -65,8 +84,9 @@ def sensitivity(
     Returns:
         One row per output and parameter: ``metric, name, month, statistic,
         parameter, points, spearman, spearman_p_value, prcc, sobol_s1, sobol_s1_conf,
-        sobol_st, sobol_st_conf, rank`` (1 = the parameter that matters most for that
-        output: by ``sobol_st`` for a sobol design, else by ``|prcc|``).
+        sobol_st, sobol_st_conf, reaches, rank`` (1 = the parameter that matters most
+        for that output: by ``sobol_st`` for a sobol design, else by ``|prcc|``; only
+        parameters that reach the output are ranked).
     """
     if statistic not in STATISTICS:
         raise ParameterError(
@@ -94,7 +114,8 @@ def sensitivity(
             s1, s1_conf, st, st_conf = _sobol(y, len(names), int(metadata.get("root_seed", 0)))
         else:
             s1 = s1_conf = st = st_conf = np.full(len(names), np.nan)
-        importance = st if sobol else np.abs(prcc)
+        reached = np.array([reaches(parameter, str(metric)) for parameter in names])
+        importance = np.where(reached, st if sobol else np.abs(prcc), np.nan)
         ranks = _ranks(importance)
         for column, parameter in enumerate(names):
             rows.append(
@@ -112,6 +133,7 @@ def sensitivity(
                     "sobol_s1_conf": s1_conf[column],
                     "sobol_st": st[column],
                     "sobol_st_conf": st_conf[column],
+                    "reaches": bool(reached[column]),
                     "rank": ranks[column],
                 }
             )

@@ -327,6 +327,28 @@ class Sweep:
         return [parameter.name for parameter in self.parameters]
 
 
+def sweep_fields(model: type[BaseModel] = SweepSpec, prefix: str = "") -> dict[str, str]:
+    """Every field of the sweep schema as dotted name -> description (for the docs)."""
+    fields: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        dotted = f"{prefix}{name}"
+        nested = _section_type(info.annotation)
+        if nested is not None:
+            fields[dotted] = info.description or ""
+            fields.update(sweep_fields(nested, prefix=f"{dotted}."))
+        else:
+            fields[dotted] = info.description or ""
+    return fields
+
+
+def _section_type(annotation: object) -> type[BaseModel] | None:
+    candidates = getattr(annotation, "__args__", None) or (annotation,)
+    for candidate in candidates:
+        if isinstance(candidate, type) and issubclass(candidate, _Section):
+            return candidate
+    return None
+
+
 def parse_sweep(text: str, source: str, folder: Path | None = None) -> Sweep:
     """Validate sweep TOML text; ``source`` names it in error messages."""
     try:
