@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from missilewatch.report.charts import CLASS_ORDER, DRONE_CLASSES, MISSILE_CLASSES
+
+if TYPE_CHECKING:
+    from missilewatch.scenarios.runs import ScenarioRun
 
 
 @dataclass(frozen=True)
@@ -321,9 +324,11 @@ def finding_classes(stock: pd.DataFrame) -> list[str]:
     return [name for name in CLASS_ORDER if name in names]
 
 
-def _paths_of(run: Any, name: str, quantity: str, month: pd.Period | None = None) -> np.ndarray:
+def _paths_of(
+    run: ScenarioRun, name: str, quantity: str, month: pd.Period | None = None
+) -> np.ndarray:
     """Per-path values of one class figure from a run's ``class_paths`` frame."""
-    frame = run.frame("class_paths")
+    frame = _stored(run, "class_paths")
     rows = frame[(frame["name"] == name) & (frame["quantity"] == quantity)]
     if month is not None:
         rows = rows[rows["month"] == month]
@@ -399,12 +404,20 @@ def _history_end(stock: pd.DataFrame) -> pd.Period | None:
     return None if observed.empty else observed.max()
 
 
-def _inputs_ready(run: Any) -> bool:
+def _stored(run: ScenarioRun, kind: str) -> pd.DataFrame:
+    """A result frame the caller checked with :func:`_inputs_ready`."""
+    frame = run.frame(kind)
+    if frame is None:
+        raise KeyError(f"run {run.run_id} ({run.name}) stored no {kind!r} frame")
+    return frame
+
+
+def _inputs_ready(run: ScenarioRun) -> bool:
     return all(run.frame(kind) is not None for kind in ("stockpile", "summary", "class_paths"))
 
 
 def production_findings(
-    baseline: Any, *, notes: Sequence[str] = (), estimates: Path | None = None
+    baseline: ScenarioRun, *, notes: Sequence[str] = (), estimates: Path | None = None
 ) -> list[Finding]:
     """Did production (plus imports) exceed launches over the last 12 observed months?
 
@@ -417,7 +430,7 @@ def production_findings(
 
     if not _inputs_ready(baseline):
         return []
-    stock, summary = baseline.frame("stockpile"), baseline.frame("summary")
+    stock, summary = _stored(baseline, "stockpile"), _stored(baseline, "summary")
     last = _history_end(stock)
     if last is None:
         return []
@@ -501,7 +514,7 @@ def production_findings(
 
 
 def stockpile_findings(
-    baseline: Any, *, notes: Sequence[str] = (), estimates: Path | None = None
+    baseline: ScenarioRun, *, notes: Sequence[str] = (), estimates: Path | None = None
 ) -> list[Finding]:
     """The stockpile now, its change over the last 12 months and to the forecast end.
 
@@ -512,7 +525,7 @@ def stockpile_findings(
 
     if not _inputs_ready(baseline):
         return []
-    stock, summary = baseline.frame("stockpile"), baseline.frame("summary")
+    stock, summary = _stored(baseline, "stockpile"), _stored(baseline, "summary")
     last = _history_end(stock)
     if last is None:
         return []
@@ -598,7 +611,7 @@ def stockpile_findings(
     ]
 
 
-def ceasefire_months(run: Any) -> tuple[pd.Period, pd.Period] | None:
+def ceasefire_months(run: ScenarioRun) -> tuple[pd.Period, pd.Period] | None:
     """First and last month without launches in a run (None: the run has no ceasefire)."""
     adjustments = json.loads(run.inputs.adjustments_json)
     months = int(adjustments.get("ceasefire_months") or 0)
@@ -610,7 +623,7 @@ def ceasefire_months(run: Any) -> tuple[pd.Period, pd.Period] | None:
     return start, start + months - 1
 
 
-def ceasefire_findings(baseline: Any, ceasefire: Any) -> list[Finding]:
+def ceasefire_findings(baseline: ScenarioRun, ceasefire: ScenarioRun) -> list[Finding]:
     """The stockpile at the end of the ceasefire, and its gain over the baseline.
 
     The gain is taken path by path: both runs share the seed and the resample slots, so
@@ -618,7 +631,7 @@ def ceasefire_findings(baseline: Any, ceasefire: Any) -> list[Finding]:
     """
     if not (_inputs_ready(baseline) and _inputs_ready(ceasefire)):
         return []
-    base_stock, cease_stock = baseline.frame("stockpile"), ceasefire.frame("stockpile")
+    base_stock, cease_stock = _stored(baseline, "stockpile"), _stored(ceasefire, "stockpile")
     window = ceasefire_months(ceasefire)
     if window is None:
         return []
@@ -702,7 +715,7 @@ def depletion_month(depletion: pd.DataFrame, quantile: float) -> pd.Period | Non
     return None if reached.size == 0 else within["month"].iloc[int(reached[0])]
 
 
-def depletion_findings(baseline: Any, *, estimates: Path | None = None) -> list[Finding]:
+def depletion_findings(baseline: ScenarioRun, *, estimates: Path | None = None) -> list[Finding]:
     """When the ballistic-capable interceptors run short under the baseline, and the
     ballistic missiles expected to get through."""
     from missilewatch import estimates as estimates_module
@@ -753,12 +766,13 @@ def depletion_findings(baseline: Any, *, estimates: Path | None = None) -> list[
                 "sums of monthly means, launches not capped by the Russian stock)."
             )
     if summary is not None and not summary.empty:
-        by_metric = summary.set_index("metric")
+        by_metric: dict[str, dict[Hashable, Any]] = {
+            str(record["metric"]): record for record in summary.to_dict("records")
+        }
         rates = []
         for phase in ("before", "after"):
-            metric = f"ballistic_leakers_per_month_{phase}_depletion"
-            if metric in by_metric.index and not pd.isna(by_metric.loc[metric, "p50"]):
-                row = by_metric.loc[metric]
+            row = by_metric.get(f"ballistic_leakers_per_month_{phase}_depletion")
+            if row is not None and not np.isnan(float(row["p50"])):
                 figures[f"leakers_{phase}_p50"] = float(row["p50"])
                 rates.append(
                     f"{_count(row['p50'])} a month {phase} depletion "
