@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from tests.defense.helpers import small_defense
 
 from missilewatch.api import defense as api
-from missilewatch.defense import NOT_DEPLETED, Spread, simulate_campaign
+from missilewatch.defense import NOT_DEPLETED, Defense, Spread, simulate_campaign
 from missilewatch.errors import ParameterError, UnknownNameError
 from missilewatch.model.adjustments import Adjustments
 
@@ -209,3 +210,70 @@ def test_defense_campaign_over_the_real_forecast(snapshot_db: Path) -> None:
         & (baseline.monthly["quantity"] == "launched")
     ]
     assert (leaked["mean"].to_numpy() <= launched["mean"].to_numpy()).all()
+
+
+def _only_ballistic(launches: np.ndarray, attacks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same forecast with every family but Iskander-M (column 0) set to zero."""
+    keep = np.zeros(len(FAMILIES), dtype=bool)
+    keep[0] = True
+    return launches * keep, attacks * keep
+
+
+def test_campaign_channels_are_shared_by_the_patriot_missile_types() -> None:
+    """A heavy ballistic month: PAC-3 MSE and PAC-2 GEM-T together never engage more
+    targets than the Patriot channels of the month's raids (two shots per target)."""
+    launches, attacks = _only_ballistic(*forecast(300, 6, 2, scale=3.0))
+    launches = launches * 10  # far more missiles per attack than the channels can take
+    channels_per_raid = 6
+    defense = small_defense(
+        patriot_stock=Spread.exact(5_000),
+        gem_t_stock=Spread.exact(5_000),
+        patriot_channels=channels_per_raid,
+        ballistic_share=0.99,
+    )
+    draws = simulate_campaign(launches, attacks, FAMILIES, defense, seed=4)
+    targets = (draws.spent["PAC-3 MSE"] + draws.spent["PAC-2 GEM-T"]) // 2
+    raids = attacks[:, :, 0]
+    assert (targets <= channels_per_raid * raids).all()
+    # The cap binds: in most busy months the channels, not the stock, set the number.
+    busy = raids > 0
+    assert np.mean(targets[busy] == channels_per_raid * raids[busy]) > 0.5
+
+
+def test_doctrine_uncertainty_widens_the_campaign_band() -> None:
+    """Shots per target and kill probabilities drawn per path spread the interceptors
+    spent over a year more widely than the central doctrine alone."""
+    launches, attacks = _only_ballistic(*forecast(3_000, 12, 6))
+    uncertain = small_defense(
+        patriot_stock=Spread.exact(20_000), patriot_channels=200, uncertain_doctrine=True
+    )
+    central_engagements = {
+        threat_class: replace(
+            engagement,
+            kill_probability=engagement.kill.central,
+            shots_per_target=engagement.central_shots,
+        )
+        for threat_class, engagement in uncertain.interceptors["PAC-3 MSE"].engagements.items()
+    }
+    fixed = replace(
+        uncertain,
+        interceptors={
+            **uncertain.interceptors,
+            "PAC-3 MSE": replace(
+                uncertain.interceptors["PAC-3 MSE"], engagements=central_engagements
+            ),
+        },
+    )
+
+    def yearly_spent(defense: Defense) -> np.ndarray:
+        draws = simulate_campaign(launches, attacks, FAMILIES, defense, seed=12)
+        spent: np.ndarray = draws.spent["PAC-3 MSE"].sum(axis=1)
+        return spent
+
+    drawn, central = yearly_spent(uncertain), yearly_spent(fixed)
+
+    def width(values: np.ndarray) -> float:
+        low, high = np.percentile(values, [5, 95])
+        return float(high - low)
+
+    assert width(drawn) > 1.2 * width(central)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import numpy as np
+import pytest
 
 from missilewatch.defense import (
     Defense,
@@ -52,7 +51,7 @@ def test_counted_types_need_one_consistent_fire_system() -> None:
     first = InterceptorType("A", {"ballistic": Engagement(0.5, 2)}, fire_system=PATRIOT)
     other = FireSystem("Patriot", Spread.exact(2), Spread.exact(6))
     second = InterceptorType("B", {"ballistic": Engagement(0.5, 2)}, fire_system=other)
-    with pytest.raises(ParameterError, match="'Patriot': its types disagree.*'B' differs"):
+    with pytest.raises(ParameterError, match=r"'Patriot': its types disagree.*'B' differs"):
         Defense({"A": first, "B": second}, {})
     shared = InterceptorType("B", {"ballistic": Engagement(0.5, 2)}, fire_system=PATRIOT)
     defense = Defense({"A": first, "B": shared}, {})

@@ -260,6 +260,11 @@ def test_real_raid_saturates_ballistic_defense(real_setup: api.DefenseSetup) -> 
     assert (np.diff(ballistic_share) > -0.01).all()
     spent = result.interceptors.set_index("interceptor")
     assert spent.loc["PAC-3 MSE", "mean"] > 0
+    # The shipped Patriot batteries fire both missile types from one pool of channels.
+    assert spent.loc["PAC-3 MSE", "fire_system"] == spent.loc["PAC-2 GEM-T", "fire_system"]
+    draws = result.draws
+    patriot = draws.targets["PAC-3 MSE"] + draws.targets["PAC-2 GEM-T"]
+    assert (patriot <= draws.channels["Patriot"]).all()
     assert spent["assumption"].all()
     assert "Iskander-M" in result.calibrated_on["Iskander-M"]
 
