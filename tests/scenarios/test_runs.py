@@ -82,3 +82,39 @@ def test_compare_shows_the_ceasefire_stock_gain(runs: tuple[Path, list[ScenarioR
     assert not stock.empty
     assert (stock["difference_p50"] >= 0).all()
     assert stock["difference_p50"].max() > 0
+
+
+def test_runs_store_the_history_and_per_path_class_figures(
+    runs: tuple[Path, list[ScenarioRun]],
+) -> None:
+    from missilewatch.scenarios.runs import stored_run
+
+    db, (baseline, ceasefire) = runs
+    stored = stored_run(baseline.run_id, db=db)
+    stock = stored.results["stockpile"]
+    start = pd.Period(baseline.inputs.forecast_start, freq="M")
+    # The reconstruction over the ledger's history is kept, not only the forecast.
+    assert stock.loc[stock["observed"], "month"].max() == start - 1
+    assert stock.loc[~stock["observed"], "month"].min() == start
+    paths = stored.results["class_paths"]
+    assert set(paths.columns) == {"name", "quantity", "month", "path", "value"}
+    assert set(paths["name"]) == set(stock.loc[stock["level"] == "class", "name"])
+    ballistic = paths[(paths["name"] == "ballistic") & (paths["quantity"] == "stock")]
+    # Per-path stocks at the last observed month give the frame's median (rounded to 0.1).
+    now = ballistic[ballistic["month"] == start - 1]["value"]
+    frame_median = stock[
+        (stock["level"] == "class")
+        & (stock["name"] == "ballistic")
+        & (stock["quantity"] == "stock")
+        & (stock["month"] == start - 1)
+    ]["p50"].iloc[0]
+    assert float(now.median()) == pytest.approx(float(frame_median), abs=0.051)
+    # Same seed: the ceasefire run's paths are the baseline's until the ceasefire starts.
+    other = ceasefire.results["class_paths"]
+    before = (paths["month"] < start) & (paths["quantity"] == "stock")
+    pd.testing.assert_series_equal(
+        paths.loc[before, "value"].reset_index(drop=True),
+        other.loc[(other["month"] < start) & (other["quantity"] == "stock"), "value"].reset_index(
+            drop=True
+        ),
+    )
