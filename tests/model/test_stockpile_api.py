@@ -419,3 +419,38 @@ def test_evidence_and_estimates_tables_fit_an_80_column_terminal() -> None:
         api.implied_stock(samples=2000)["evidence"].unique()
     )
     assert "upper bound" in " ".join(little.output.split())
+
+
+def test_a_record_the_engine_cannot_use_is_reported_not_dropped(tmp_path: Path) -> None:
+    user = tmp_path / "unused.toml"
+    user.write_text(
+        """
+[[estimate]]
+id = "kalibr-stock-2019"
+quantity = "stock"
+subject = "Kalibr"
+value = 500
+unit = "missiles"
+as_of = "2019-06-30"
+assumption = true
+note = "before the ledger starts"
+
+[[estimate]]
+id = "banderol-output"
+quantity = "production_rate"
+subject = "Banderol"
+value = 30
+unit = "missiles/month"
+as_of = "2025-06-30"
+assumption = true
+note = "a family of the taxonomy without an initial stock, so not modelled"
+""",
+        encoding="utf-8",
+    )
+    with pytest.warns(MissilewatchWarning) as caught:
+        setup = api.build_setup(until="2026-06", estimates=user)
+    messages = [str(item.message) for item in caught]
+    assert any("'kalibr-stock-2019'" in m and "outside the ledger's history" in m for m in messages)
+    assert any("'banderol-output'" in m and "no modelled family" in m for m in messages)
+    assert all("\n" not in m for m in messages)
+    assert "kalibr-stock-2019" not in setup.constraints_used

@@ -244,6 +244,22 @@ def fit_strikes(history: LedgerHistory, until_month: int | None = None) -> list[
     return fits
 
 
+#: Russian-side quantities the stock-flow engine reads.
+MODEL_QUANTITIES: Final = frozenset(
+    {"production_rate", "import_rate", "other_losses_rate", "stock", "initial_stock"}
+)
+
+
+def _warn_unused(record: Estimate, reason: str) -> None:
+    # A record the engine cannot use would otherwise be dropped without a word; most
+    # likely it comes from the user's own file.
+    warnings.warn(
+        f"estimate {record.id!r} ({record.quantity}, {record.subject}) {reason}; not used",
+        MissilewatchWarning,
+        stacklevel=4,
+    )
+
+
 def build_setup(
     *,
     until: str | pd.Period,
@@ -297,6 +313,12 @@ def build_setup(
     raw_constraints: list[Constraint] = []
     for record in estimate_set.records:
         is_aggregate = len(record.subjects) > 1 or record.subject in WEAPON_CLASSES
+        members = _resolve_subjects(record.subjects, families, classes)
+        if record.quantity in MODEL_QUANTITIES and not members:
+            _warn_unused(
+                record, "names no modelled family (one is modelled when it has initial_stock)"
+            )
+            continue
         if record.quantity == "stock":
             quantity, month = STOCK, int(np.floor(_month_index(record.as_of, origin)))
             figure = Range(record.low, record.central, record.high)
@@ -305,8 +327,12 @@ def build_setup(
             figure = Range(*record.per_month())
         else:
             continue
-        members = _resolve_subjects(record.subjects, families, classes)
-        if not members or not 0 <= month < len(history.months):
+        if not 0 <= month < len(history.months):
+            _warn_unused(
+                record,
+                f"is dated {origin + month}, outside the ledger's history "
+                f"({origin}..{history.months[-1]}), so it cannot condition the paths",
+            )
             continue
         raw_constraints.append(Constraint(record.id, quantity, members, month, figure))
     production_schedule = Schedule.build(production_items)
