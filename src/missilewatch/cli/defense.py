@@ -96,7 +96,16 @@ def _progress(enabled: bool | None, label: str) -> Iterator[Callable[[int, int],
 #: Columns shown in an on-screen table (files get every column).
 SCREEN_COLUMNS: dict[str, list[str]] = {
     "leakers": ["threat", "launched", "engaged_mean", "mean", "p5", "p50", "p95", "leak_share"],
-    "interceptors": ["interceptor", "stock_mean", "mean", "p5", "p50", "p95", "p_stock_short"],
+    "interceptors": [
+        "interceptor",
+        "fire_system",
+        "stock_mean",
+        "mean",
+        "p5",
+        "p50",
+        "p95",
+        "p_stock_short",
+    ],
     "saturation": [
         "scale",
         "missiles",
