@@ -164,7 +164,7 @@ def test_production_finding_agrees_with_the_stored_baseline(
     ballistic = finding.figures["ballistic:difference_p50"]
     ballistic_p = finding.figures["ballistic:probability"]
     assert f"ballistic {_signed(ballistic)} (" in finding.answer
-    assert f"{ballistic_p:.0%}" in finding.answer
+    assert f"{findings.share(ballistic_p)}" in finding.answer
     assert "marked as assumptions" in finding.answer
 
 
@@ -251,7 +251,7 @@ def test_depletion_finding_agrees_with_the_stored_campaign(
     cumulative = within["probability"].cumsum().to_numpy()
     never = float(depletion.loc[depletion["month"].isna(), "probability"].sum())
     assert finding.figures["p_no_depletion"] == pytest.approx(never)
-    assert f"before the end of {end.strftime('%b %Y')}: {never:.0%}" in finding.answer
+    assert f"before the end of {end.strftime('%b %Y')}: {findings.share(never)}" in (finding.answer)
     for label, share in (("p5", 0.05), ("p50", 0.5), ("p95", 0.95)):
         reached = np.flatnonzero(cumulative >= share - 1e-9)
         if reached.size:
@@ -404,3 +404,12 @@ def test_depletion_finding_when_most_paths_never_run_short(
     )
     assert f"to after {end})" in finding.answer
     assert f"before the end of {end}: 60%" in finding.answer
+
+
+def test_shares_of_paths_claim_no_false_certainty() -> None:
+    assert findings.share(1.0) == ">99%"
+    assert findings.share(0.996) == ">99%"
+    assert findings.share(0.99) == "99%"
+    assert findings.share(0.5) == "50%"
+    assert findings.share(0.006) == "1%"
+    assert findings.share(0.0) == "<1%"

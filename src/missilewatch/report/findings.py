@@ -208,6 +208,19 @@ def _signed_range(low: float, high: float) -> str:
     return f"{_signed(low)} to {_signed(high)}"
 
 
+def share(probability: float) -> str:
+    """A share of Monte Carlo paths as a percentage that claims no false certainty.
+
+    "100%" of a few thousand paths is not certainty: it is given as ">99%" (and "0%"
+    as "<1%").
+    """
+    if probability >= 0.995:
+        return ">99%"
+    if probability < 0.005:
+        return "<1%"
+    return f"{probability:.0%}"
+
+
 def _month_name(month: pd.Period) -> str:
     return month.strftime("%b %Y")
 
@@ -459,11 +472,11 @@ def production_findings(
         if name in HEADLINE_CLASSES:
             headline.append(
                 f"{_class_label(name)} {_signed(middle)} ({_signed_range(low, high)}), "
-                f"{probability:.0%}"
+                f"{share(probability)}"
             )
         line = (
             f"{_capital(_class_label(name))}: production exceeding launches is "
-            f"{_likelihood(probability)} (probability {probability:.0%}); "
+            f"{_likelihood(probability)} (probability {share(probability)}); "
             f"{_signed(middle)} a month ({RANGE_LABEL} {_signed_range(low, high)}) against "
             f"{_count(float(np.mean(fired)) / 12)} launched a month."
         )
@@ -578,7 +591,7 @@ def stockpile_findings(
         )
         if not np.isnan(unmet) and unmet >= 0.05:
             line += (
-                f" In {unmet:.0%} of paths the stock cannot cover every launch the fitted "
+                f" In {share(unmet)} of paths the stock cannot cover every launch the fitted "
                 "strike rate plans, so the forecast launches are capped by the stock."
             )
         details.append(line)
@@ -750,7 +763,7 @@ def depletion_findings(baseline: ScenarioRun, *, estimates: Path | None = None) 
         f"The stock of interceptors that can engage ballistic missiles ({', '.join(names)}) "
         f"first falls short of the firing doctrine {when(marks['p50'])} (median month; "
         f"{RANGE_LABEL} {label(marks['p5'])} to {label(marks['p95'])}). Probability that "
-        f"this does not happen before the end of {_month_name(end)}: {never:.0%}."
+        f"this does not happen before the end of {_month_name(end)}: {share(never)}."
     ]
     if monthly is not None:
         threat = monthly[(monthly["level"] == "threat") & (monthly["name"] == "ballistic-capable")]
