@@ -357,6 +357,9 @@ def test_cli_summary_table_fits_and_unknown_quantity_is_refused() -> None:
     assert bad.exit_code != 0
     assert isinstance(bad.exception, ParameterError)
     assert "stocks" in str(bad.exception) and "net_accumulation" in str(bad.exception)
+    mixed = CliRunner().invoke(app, ["stockpile", "--summary", "-q", "stock", "--paths", "10"])
+    assert isinstance(mixed.exception, ParameterError)
+    assert "--summary" in str(mixed.exception)
 
 
 def test_the_kh101_warning_goes_away_when_a_users_figures_can_supply_the_launches(

@@ -160,6 +160,8 @@ def stockpile_command(
     from missilewatch.api import stockpile as api
     from missilewatch.errors import ParameterError
 
+    if quantity and summary:
+        raise ParameterError("--quantity: applies to the monthly table, not to --summary")
     unknown = [name for name in quantity or [] if name not in api.QUANTITIES]
     if unknown:
         raise ParameterError(
@@ -234,13 +236,13 @@ ASSUMPTION_MARK = "*"
 
 #: On-screen titles of the monthly quantities.
 QUANTITY_TITLES: dict[str, str] = {
-    "stock": "Stock at month end (missiles)",
-    "production": "Production (missiles/month)",
-    "imports": "Imports (missiles/month)",
-    "launches": "Launches (missiles/month)",
-    "net_accumulation": "Net accumulation: production + imports - losses - launches (per month)",
-    "shortfall": "Shortfall: ledger launches the path's stock could not cover (per month)",
-    "unmet": "Unmet: forecast launches beyond the stock (per month)",
+    "stock": "Stock at month end",
+    "production": "Production per month",
+    "imports": "Imports per month",
+    "launches": "Launches per month",
+    "net_accumulation": "Net accumulation per month: production + imports - losses - launches",
+    "shortfall": "Shortfall per month: ledger launches the path's stock could not cover",
+    "unmet": "Unmet per month: forecast launches beyond the stock",
 }
 
 MONTHLY_SCREEN_COLUMNS = ["month", "name", "p5", "p50", "p95", "observed"]
@@ -272,7 +274,7 @@ def _print_monthly_tables(frame: pd.DataFrame, quantities: list[str], caption: s
 def _summary_metric_label(metric: str, unit: str) -> str:
     """Words for a summary metric; the unit is folded in so the table needs no unit column."""
     if metric.startswith("stock_"):
-        return f"stock at end of {metric.removeprefix('stock_')} (missiles)"
+        return f"stock at end of {metric.removeprefix('stock_')}"
     labels = {
         "launch_rate_recent": "launches/month, mean of the last 3 months",
         "months_of_supply": "months of supply at that launch rate",
