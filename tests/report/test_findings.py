@@ -97,6 +97,11 @@ def test_the_report_opens_with_the_four_findings(built_report: ReportResult) -> 
     opening = text.index('id="key-findings"')
     assert opening < text.index('id="launches"') < text.index('id="stockpile"')
     section = text[opening : text.index("</section>", opening)]
+    # The four questions come first, in this order; the observed launch counts follow.
+    assert [finding.key for finding in built_report.findings] == [
+        *FINDING_KEYS,
+        "recent-launches",
+    ]
     for key in FINDING_KEYS:
         finding = _finding(built_report, key)
         assert f'id="finding-{key}"' in section

@@ -88,7 +88,7 @@ def build_report(
         ]
         intercept_charts = [charts.intercept_rates(quarterly)]
         built += launch_charts + intercept_charts
-        result.findings.append(findings.recent_launches(monthly))
+        observed_launches = findings.recent_launches(monthly)
 
         runs: list[scenario_runs.ScenarioRun] = []
         if scenario_runs.stockpile_available():
@@ -176,6 +176,9 @@ def build_report(
                     "this build)"
                 )
         built += stockpile_charts + comparison_charts + defense_charts
+        # The four questions of the public debate open the report; the observed launch
+        # counts they rest on follow.
+        result.findings.append(observed_launches)
 
         progress("drawing the charts", 0, 1)
         if images is not None:
