@@ -37,10 +37,18 @@ def forecast(
     seed=st.integers(0, 2**32 - 1),
     scale=st.floats(0.0, 3.0),
     stock=st.integers(0, 80),
+    gem_t=st.one_of(st.none(), st.integers(0, 40)),
+    uncertain=st.booleans(),
 )
-def test_campaign_invariants(seed: int, scale: float, stock: int) -> None:
+def test_campaign_invariants(
+    seed: int, scale: float, stock: int, gem_t: int | None, uncertain: bool
+) -> None:
     launches, attacks = forecast(60, 10, seed, scale)
-    defense = small_defense(patriot_stock=Spread(stock, stock, stock + 10))
+    defense = small_defense(
+        patriot_stock=Spread(stock, stock, stock + 10),
+        gem_t_stock=None if gem_t is None else Spread.exact(gem_t),
+        uncertain_doctrine=uncertain,
+    )
     draws = simulate_campaign(launches, attacks, FAMILIES, defense, seed=seed)
     assert "guided bombs" not in draws.families  # not engaged by the model
     for family in draws.families:

@@ -193,6 +193,9 @@ def _warm(app: FastAPI) -> None:
         # The model views take seconds to compute; do it before anyone asks.
         if engines.status.stockpile:
             model_routes.baseline_stockpile_figure(engines, StockpileQuery())
+        if engines.status.raid:
+            # The raid form lists the families it may contain as soon as the page loads.
+            model_routes.defense_setup(engines)
         if engines.status.defense:
             model_routes.campaign(engines, until=DEFAULT_UNTIL, paths=DEFAULT_PATHS, seed=0)
     except Exception:  # warming is an optimisation; a failure shows up on real requests
