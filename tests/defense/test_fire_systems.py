@@ -1,0 +1,83 @@
+"""Fire systems built from the estimates: one pool of channels per system."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from missilewatch.api import defense as api
+from missilewatch.errors import InputError
+
+#: A user file that fixes the Patriot batteries and their channels, replacing the
+#: shipped records with the same ids.
+FEW_PATRIOT_CHANNELS = """
+[[estimate]]
+id = "patriot-batteries-ukraine"
+quantity = "fire_units"
+subject = "Patriot"
+value = 1
+unit = "batteries"
+as_of = "2025-11-18"
+assumption = true
+
+[[estimate]]
+id = "patriot-engagements-per-battery"
+quantity = "engagements_per_unit"
+subject = "Patriot"
+value = 3
+unit = "engagements"
+as_of = "2026-01-01"
+assumption = true
+"""
+
+
+def test_shipped_systems_group_the_patriot_missiles(real_setup: api.DefenseSetup) -> None:
+    defense = real_setup.defense
+    assert defense.system_members("Patriot") == ("PAC-2 GEM-T", "PAC-3 MSE")
+    assert defense.system_of("Aster 30") == "SAMP/T"
+    assert defense.system_of("AIM-120 AMRAAM") == "NASAMS"
+    # The sourced Patriot and SAMP/T counts are in force, and their records are named.
+    assert defense.fire_systems["Patriot"].fire_units.central == 6
+    assert defense.fire_systems["SAMP/T"].fire_units.central == 2
+    assert "patriot-batteries-ukraine" in real_setup.record_ids["PAC-2 GEM-T"]
+    frame = api.defense_frame(real_setup).set_index(["interceptor", "threat_class"])
+    channels = frame["channels_central"]
+    assert channels[("PAC-3 MSE", "ballistic")] == channels[("PAC-2 GEM-T", "ballistic")] == 36
+    # Doctrine ranges of the estimates reach the model (2 / 2 / 3 shots per ballistic target).
+    row = frame.loc[("PAC-3 MSE", "ballistic")]
+    assert (row["shots_per_target_low"], row["shots_per_target_high"]) == (2, 3)
+    assert row["kill_probability_low"] < row["kill_probability_central"]
+
+
+def test_a_user_file_sets_the_patriot_channels_for_both_missiles(
+    tmp_path: Path, snapshot_db: Path
+) -> None:
+    user = tmp_path / "few-channels.toml"
+    user.write_text(FEW_PATRIOT_CHANNELS, encoding="utf-8")
+    setup, _ = api.load_setup(user, snapshot_db)
+    result = api.raid(
+        {"Iskander-M": 200, "Kinzhal": 40},
+        paths=2_000,
+        seed=6,
+        defense=setup,
+        stock={"PAC-3 MSE": 400, "PAC-2 GEM-T": 400},
+        saturation=False,
+    )
+    draws = result.draws
+    assert (draws.channels["Patriot"] == 3).all()
+    patriot = draws.targets["PAC-3 MSE"] + draws.targets["PAC-2 GEM-T"]
+    assert patriot.max() == 3
+    # With ample stock, the three channels go to PAC-3 MSE first: GEM-T is never fired.
+    assert (draws.targets["PAC-2 GEM-T"] == 0).all()
+
+
+def test_a_type_in_two_systems_is_refused(tmp_path: Path) -> None:
+    layers = tmp_path / "layers.toml"
+    layers.write_text(
+        'untracked = []\n[order]\nballistic = ["PAC-3 MSE"]\n'
+        '[systems]\nPatriot = ["PAC-3 MSE"]\nOther = ["PAC-3 MSE"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"systems.Other': 'PAC-3 MSE' is already fired by"):
+        api.load_layers(layers)
