@@ -301,7 +301,7 @@ def test_a_worker_with_other_data_is_refused(small_sweep: Path) -> None:
         MissilewatchError,
         match=r"^sweep point 1 \(production.factor=0.5, defense.shots_per_target=3\): the worker",
     ):
-        execute([task], values=plan.points)
+        execute([task], points=plan.points)
 
 
 @pytest.mark.parametrize(

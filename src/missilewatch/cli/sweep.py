@@ -114,7 +114,7 @@ def sweep_command(
         raise ParameterError("--workers and --dask-scheduler: choose one")
     plan = sweeps.plan_sweep(file, seed=seed, paths=paths, until=until, db=db, estimates=estimates)
     with _executor(workers, dask_scheduler) as executor, _progress(progress) as update:
-        results = sweeps.execute(plan.tasks, executor=executor, progress=update, values=plan.points)
+        results = sweeps.execute(plan.tasks, executor=executor, progress=update, points=plan.points)
     frame = sweeps.assemble(plan, results)
     info = frame.attrs["sweep"]
     title = (

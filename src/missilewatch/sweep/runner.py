@@ -13,6 +13,7 @@ import tomllib
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -107,26 +108,27 @@ def sweep(
         records the inputs (root seed, paths, design, base scenario, data).
     """
     plan = plan_sweep(spec, seed=seed, paths=paths, until=until, db=db, estimates=estimates)
-    results = execute(plan.tasks, executor=executor, progress=progress, values=plan.points)
+    results = execute(plan.tasks, executor=executor, progress=progress, points=plan.points)
     return assemble(plan, results)
 
 
+@dataclass(frozen=True)
 class SweepPlan:
-    """A sweep resolved into tasks: the points, their seeds and the outputs."""
+    """A sweep checked against the data: its points, their seeds and one task each.
 
-    def __init__(
-        self,
-        sweep_file: Sweep,
-        points: pd.DataFrame,
-        seeds: Sequence[int],
-        tasks: Sequence[PointTask],
-        metadata: Mapping[str, object],
-    ) -> None:
-        self.sweep_file = sweep_file
-        self.points = points
-        self.seeds = list(seeds)
-        self.tasks = list(tasks)
-        self.metadata = dict(metadata)
+    Attributes:
+        sweep_file: the validated sweep file.
+        points: one row per point (index ``point``), one column per parameter.
+        seeds: the engine seed of every point.
+        tasks: what the executor runs, one per point.
+        metadata: the inputs recorded in the result's ``attrs["sweep"]``.
+    """
+
+    sweep_file: Sweep
+    points: pd.DataFrame
+    seeds: list[int]
+    tasks: list[PointTask]
+    metadata: dict[str, object]
 
 
 def plan_sweep(
@@ -369,9 +371,12 @@ def execute(
     *,
     executor: Executor | None = None,
     progress: ProgressCallback | None = None,
-    values: pd.DataFrame | None = None,
+    points: pd.DataFrame | None = None,
 ) -> list[PointResult]:
-    """Run the tasks; results in point order whatever the order of completion."""
+    """Run the tasks; results in point order whatever the order of completion.
+
+    ``points`` (the plan's parameter values) lets an error name the point's values.
+    """
     total = len(tasks)
     results: dict[int, PointResult] = {}
     if progress is not None:
@@ -381,7 +386,7 @@ def execute(
             try:
                 results[task.point] = run_point(task)
             except MissilewatchError as error:
-                raise _naming_point(error, task, values) from None
+                raise _naming_point(error, task, points) from None
             if progress is not None:
                 progress(len(results), total)
         return [results[task.point] for task in tasks]
@@ -394,7 +399,7 @@ def execute(
             try:
                 results[task.point] = future.result()
             except MissilewatchError as error:
-                raise _naming_point(error, task, values) from None
+                raise _naming_point(error, task, points) from None
             if progress is not None:
                 progress(len(results), total)
     finally:
@@ -405,13 +410,13 @@ def execute(
 
 
 def _naming_point(
-    error: MissilewatchError, task: PointTask, values: pd.DataFrame | None
+    error: MissilewatchError, task: PointTask, points: pd.DataFrame | None
 ) -> MissilewatchError:
     """The same error, its one line naming the point and its values."""
     described = ""
-    if values is not None:
-        row = values.iloc[task.point]
-        described = " (" + ", ".join(f"{key}={row[key]:g}" for key in values.columns) + ")"
+    if points is not None:
+        row = points.iloc[task.point]
+        described = " (" + ", ".join(f"{key}={row[key]:g}" for key in points.columns) + ")"
     return type(error)(f"sweep point {task.point}{described}: {error}")
 
 
