@@ -295,6 +295,9 @@ def test_engine_caveats_are_named_in_the_findings_they_affect(
         for key in ("production-vs-launches", "stockpile-now"):
             details = _finding(built_report, key).details
             assert f"Caveat ({weapon_class}): {note}." in details
+            assert f"the engine reports a caveat for {weapon_class}" in (
+                _finding(built_report, key).answer
+            )
     text = built_report.output.read_text(encoding="utf-8")
     assert "Model notes" in text
 

@@ -402,13 +402,23 @@ def _same_sources_line(basis: Basis) -> str:
     )
 
 
+def _caveat_owner(note: str, members: Mapping[str, Sequence[str]]) -> str:
+    """The class of the family an engine note names (notes start with "<family>: ")."""
+    family = note.split(":", 1)[0]
+    return next((name for name, names in members.items() if family in names), "")
+
+
 def _caveat_lines(basis: Basis, members: Mapping[str, Sequence[str]]) -> list[str]:
-    lines = []
-    for note in basis.caveats:
-        family = note.split(":", 1)[0]
-        owner = next((name for name, names in members.items() if family in names), "")
-        lines.append(f"Caveat ({_class_label(owner)}): {note}.")
-    return lines
+    return [
+        f"Caveat ({_class_label(_caveat_owner(note, members))}): {note}." for note in basis.caveats
+    ]
+
+
+def _caveat_phrase(basis: Basis, members: Mapping[str, Sequence[str]]) -> str:
+    if not basis.caveats:
+        return ""
+    owners = dict.fromkeys(_class_label(_caveat_owner(note, members)) for note in basis.caveats)
+    return f"; the engine reports a caveat for {' and '.join(owners)} (below)"
 
 
 def _history_end(stock: pd.DataFrame) -> pd.Period | None:
@@ -509,7 +519,7 @@ def production_findings(
         "estimates rest on "
         + basis.phrase()
         + " (see the assumptions table)"
-        + ("; the engine reports a caveat (below)" if basis.caveats else "")
+        + _caveat_phrase(basis, members)
         + "."
     )
     return [
@@ -608,7 +618,7 @@ def stockpile_findings(
         "The reconstruction runs from the reported launches and rests on "
         + basis.phrase()
         + " (see the assumptions table)"
-        + ("; the engine reports a caveat (below)" if basis.caveats else "")
+        + _caveat_phrase(basis, members)
         + "."
     )
     return [
