@@ -143,44 +143,39 @@ def simulate_raid(
     families = [family for family in raid]
     classes = {defense.threats[family].weapon_class for family in families}
     tracked = defense.tracked_names
-    parts: dict[str, dict[str, list[np.ndarray]]] = {
-        key: {}
-        for key in (
-            "launched",
-            "engaged",
-            "intercepted",
-            "leakers",
-            "spent",
-            "targets",
-            "stock",
-            "stock_short",
-            "channels",
-        )
-    }
+    systems = list(defense.fire_systems)
 
-    def keep(key: str, name: str, values: np.ndarray) -> None:
-        parts[key].setdefault(name, []).append(values)
+    # Results are written chunk by chunk into arrays of the final size: no list of
+    # chunks is kept next to the joined result, so peak memory stays at one copy.
+    def table(names: list[str] | tuple[str, ...], dtype: type = np.int64) -> dict[str, np.ndarray]:
+        return {name: np.empty(paths, dtype=dtype) for name in names}
+
+    launched, engaged, intercepted, leakers = (table(families) for _ in range(4))
+    spent, targets, stock_before = (table(tracked) for _ in range(3))
+    stock_short = table(tracked, bool)
+    channels_before = table(systems)
 
     done = 0
     for chunk, stream in enumerate(streams):
         size = min(CHUNK_PATHS, paths - chunk * CHUNK_PATHS)
+        rows = slice(done, done + size)
         rng = np.random.default_rng(stream)
         stock, channels = draw_defense_state(defense, rng, size, stock_override)
         parameters = draw_path_parameters(defense, rng, size, classes)
         for name in tracked:
-            keep("stock", name, stock[name].copy())
-        for system in channels:
-            keep("channels", system, channels[system].copy())
+            stock_before[name][rows] = stock[name]
+        for system in systems:
+            channels_before[system][rows] = channels[system]
         counts = {family: np.full(size, raid[family], dtype=np.int64) for family in families}
         shares = {
             family: _draw_share(defense, family, parameters, rng, size) for family in families
         }
         outcome = engage(counts, shares, stock, channels, defense, parameters, rng)
         for family in families:
-            keep("launched", family, counts[family])
-            keep("engaged", family, outcome.engaged[family])
-            keep("intercepted", family, outcome.intercepted[family])
-            keep("leakers", family, outcome.leakers[family])
+            launched[family][rows] = counts[family]
+            engaged[family][rows] = outcome.engaged[family]
+            intercepted[family][rows] = outcome.intercepted[family]
+            leakers[family][rows] = outcome.leakers[family]
         for name in tracked:
             salvos = [
                 parameters.shots[(name, threat_class)]
@@ -192,27 +187,24 @@ def simulate_raid(
             # Short of stock: what is left cannot fire one more salvo although the
             # type's fire system still had free channels at the end of the raid.
             short = (stock[name] < smallest_salvo) & (channels[defense.system_of(name)] > 0)
-            keep("spent", name, outcome.spent[name])
-            keep("targets", name, outcome.targets[name])
-            keep("stock_short", name, short)
+            spent[name][rows] = outcome.spent[name]
+            targets[name][rows] = outcome.targets[name]
+            stock_short[name][rows] = short
         done += size
         if progress is not None:
             progress(done, paths)
 
-    def joined(key: str) -> dict[str, np.ndarray]:
-        return {name: np.concatenate(values) for name, values in parts[key].items()}
-
     return RaidDraws(
         raid=dict(raid),
-        launched=joined("launched"),
-        engaged=joined("engaged"),
-        intercepted=joined("intercepted"),
-        leakers=joined("leakers"),
-        spent=joined("spent"),
-        targets=joined("targets"),
-        stock=joined("stock"),
-        stock_short=joined("stock_short"),
-        channels=joined("channels"),
+        launched=launched,
+        engaged=engaged,
+        intercepted=intercepted,
+        leakers=leakers,
+        spent=spent,
+        targets=targets,
+        stock=stock_before,
+        stock_short=stock_short,
+        channels=channels_before,
     )
 
 
@@ -277,13 +269,16 @@ def simulate_raid_reference(
     generator = random.Random(seed)
     leakers: dict[str, list[int]] = {family: [] for family in raid}
     spent: dict[str, list[int]] = {name: [] for name in defense.tracked_names}
+    # Looked up once, so the baseline times the model and not the lookups.
+    systems = dict(defense.fire_systems)
+    system_of = {name: defense.system_of(name) for name in defense.tracked_names}
     for _ in range(paths):
         stock: dict[str, int] = {}
         for name in defense.tracked_names:
             stock[name] = round(_triangular(generator, defense.interceptors[name].initial_stock))
         # One pool of channels per fire system, shared by the types it fires.
         channels: dict[str, int] = {}
-        for system_name, system in defense.fire_systems.items():
+        for system_name, system in systems.items():
             units = _triangular(generator, system.fire_units)
             per_unit = _triangular(generator, system.engagements_per_unit)
             channels[system_name] = round(units * per_unit)
@@ -334,7 +329,7 @@ def simulate_raid_reference(
                 for name in layers:
                     salvo = shots[(name, threat_class)]
                     if name in stock:
-                        pool = defense.system_of(name)
+                        pool = system_of[name]
                         if channels[pool] < 1 or stock[name] < salvo:
                             continue
                         channels[pool] -= 1
