@@ -91,3 +91,29 @@ def test_estimates_match_the_public_api(client: TestClient) -> None:
     first = frame.iloc[0]
     assert rows[0]["central"] == pytest.approx(float(first["central"]))
     assert rows[0]["source"] == first["source"]
+
+
+def test_page_sections_are_not_nested_in_forms(client: TestClient) -> None:
+    """Each form closes before the next section opens: the charts are not inside one."""
+    page = client.get("/").text
+    for form in re.findall(r"<form\b.*?</form>", page, flags=re.DOTALL):
+        assert "<section" not in form
+        assert 'class="chart"' not in form
+
+
+def test_page_has_the_raid_form_when_the_engine_is_present(client: TestClient) -> None:
+    page = client.get("/").text
+    if not client.get("/api/health").json()["engines"]["raid"]:
+        assert 'id="raid-form"' not in page
+        return
+    # The ids the page script fills in.
+    for element in (
+        'id="raid-form"',
+        'id="raid-text"',
+        'id="raid-threats"',
+        'id="raid-error"',
+        'id="raid-leakers"',
+        'id="chart-saturation"',
+    ):
+        assert element in page
+    assert "/api/raid" in set(client.get("/openapi.json").json()["paths"])
