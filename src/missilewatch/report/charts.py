@@ -274,19 +274,29 @@ def stockpile_fan(
     )
     markers = _forecast_marker(rows)
     assumption = "assumption" in rows and bool(rows["assumption"].any())
+    # Say what the frame holds: a caller may pass the history or the forecast alone.
+    observed = rows["observed"].astype(bool) if "observed" in rows else None
+    if observed is None or (observed.any() and not observed.all()):
+        span = "reconstructed and forecast"
+        note = (
+            "Before the marker: reconstruction from reported launches and estimated "
+            "production; after it: forecast."
+        )
+    elif observed.all():
+        span, note = (
+            "reconstructed",
+            "Reconstruction from reported launches and estimated production.",
+        )
+    else:
+        span, note = "forecast", "Forecast from the strike rate fitted to the reported launches."
     return Chart(
         key=f"stockpile-{_slug(name)}",
-        title=f"Estimated Russian stock of {_label(name, level)} missiles, "
-        "reconstructed and forecast",
+        title=f"Estimated Russian stock of {_label(name, level)}, {span}",
         y_label="missiles in stock",
         source=MODEL_SOURCE,
         layers=layers,
         markers=markers,
-        note=(
-            "Before the marker: reconstruction from reported launches and estimated "
-            "production; after it: forecast."
-            + (" Depends on figures marked as assumptions." if assumption else "")
-        ),
+        note=note + (" Depends on figures marked as assumptions." if assumption else ""),
     )
 
 
@@ -321,7 +331,7 @@ def scenario_comparison(
         layers.append(Line(x, _floats(rows["p50"]), f"{scenario} median", colour))
     return Chart(
         key=f"scenarios-{quantity}-{_slug(name)}",
-        title=f"{_label(name, level).capitalize()} missiles in stock under each scenario",
+        title=f"{_capitalised(_label(name, level))} in stock under each scenario",
         y_label="missiles in stock",
         source=MODEL_SOURCE,
         layers=tuple(layers),
@@ -689,7 +699,20 @@ def _class_colour(name: str) -> str:
 
 
 def _label(name: str, level: str) -> str:
-    return f"{name}-class" if level == "class" and name not in {"ballistic", "cruise"} else name
+    """What a stock is made of, as a noun phrase: "cruise missiles", "Iskander-M missiles"."""
+    if level != "class":
+        return f"{name} missiles"
+    return {
+        "sam-ground": "S-300/S-400 missiles used against ground targets",
+        "attack-uav": "attack drones",
+        "other-uav": "other drones",
+        "other": "other missiles",
+    }.get(name, f"{name} missiles")
+
+
+def _capitalised(text: str) -> str:
+    # str.capitalize would lower-case the rest ("S-300/s-400").
+    return text[:1].upper() + text[1:]
 
 
 def _slug(name: str) -> str:
