@@ -81,3 +81,17 @@ def test_a_type_in_two_systems_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match=r"systems.Other': 'PAC-3 MSE' is already fired by"):
         api.load_layers(layers)
+
+
+def test_records_about_the_missile_types_still_describe_the_system(
+    tmp_path: Path, snapshot_db: Path
+) -> None:
+    """A user file written before fire systems ("PAC-3 MSE + PAC-2 GEM-T") still works."""
+    user = tmp_path / "old-subject.toml"
+    user.write_text(
+        FEW_PATRIOT_CHANNELS.replace('subject = "Patriot"', 'subject = "PAC-3 MSE + PAC-2 GEM-T"'),
+        encoding="utf-8",
+    )
+    setup, _ = api.load_setup(user, snapshot_db)
+    patriot = setup.defense.fire_systems["Patriot"]
+    assert (patriot.fire_units.central, patriot.engagements_per_unit.central) == (1, 3)

@@ -45,6 +45,11 @@ def test_negative_stock_and_bad_ranges() -> None:
         InterceptorType("X", {"ballistic": Engagement(Spread(0.5, 0.4, 0.6), 2)}, tracked=False)
 
 
+def test_fire_system_needs_a_name() -> None:
+    with pytest.raises(ParameterError, match="fire system: the name must not be empty"):
+        FireSystem(" ", Spread.exact(1), Spread.exact(4))
+
+
 def test_counted_types_need_one_consistent_fire_system() -> None:
     with pytest.raises(ParameterError, match="'X': a counted type needs a fire system"):
         InterceptorType("X", {"ballistic": Engagement(0.5, 2)})
@@ -93,6 +98,10 @@ def test_whole_draws_keep_the_triangular_mean() -> None:
     # Standard error of the mean is about 0.001 here.
     assert shots.mean() == pytest.approx(7 / 3, abs=0.005)
     assert (Spread.exact(2).draw_whole(rng, 10) == 2).all()
+    # A point value between two whole numbers is rounded at random too: 2.5 -> 2 or 3.
+    halves = Spread.exact(2.5).draw_whole(rng, 100_000)
+    assert set(np.unique(halves)) == {2, 3}
+    assert halves.mean() == pytest.approx(2.5, abs=0.01)
 
 
 def test_spread_draws_follow_the_shared_triangular_sampler() -> None:

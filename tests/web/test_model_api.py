@@ -71,6 +71,8 @@ def test_raid_matches_the_python_api(client: TestClient) -> None:
         ({"raid": "Iskander-M=0, Kinzhal=0"}, 422, "raid", "no missiles"),
         ({"raid": "Iskander-M"}, 422, "raid", "not NAME=COUNT"),
         ({"raid": "Iskander-M=forty"}, 422, "raid", "not a whole number"),
+        ({"raid": "Kinzhal=2, Kinzhal=3"}, 422, "raid", "given twice"),
+        ({"raid": RAID, "paths": 10}, 422, "paths", "100"),
         ({"raid": f"Shahed/Geran={MAX_RAID_SIZE + 1}"}, 422, "raid", f"{MAX_RAID_SIZE:,}"),
     ],
 )
