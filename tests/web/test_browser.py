@@ -146,8 +146,17 @@ def test_raid_form_draws_leakers_and_the_saturation_curve(page: Any, artifacts: 
     page.click("#raid-run")
     wait_for_redraw(page, "chart-saturation", 0)
 
+    wait_for_redraw(page, "chart-saturation-share", 0)
     curve = page.evaluate(SATURATION_MEAN)
     assert curve is not None
+    shares = page.evaluate(
+        """() => document.getElementById("chart-saturation-share").data
+            .map((trace) => ({name: trace.name, y: Array.from(trace.y)}))"""
+    )
+    ballistic = next(t["y"] for t in shares if t["name"].startswith("ballistic"))
+    # Ballistic-capable interceptors run out first: the ballistic share rises with size.
+    assert ballistic[-1] > ballistic[0]
+    assert all(0 <= share <= 1 for share in ballistic)
     # The raid as entered (270) is one point of the curve; larger raids leak more.
     assert 270 in curve["x"]
     assert curve["x"] == sorted(curve["x"])

@@ -113,6 +113,22 @@ def test_raid_saturation_chart_carries_the_curve(client: TestClient) -> None:
     assert figure["layout"]["meta"]["key"] == "raid-saturation"
 
 
+def test_raid_share_chart_shows_the_ballistic_part(client: TestClient) -> None:
+    _require(client, "raid")
+    body = client.post("/api/raid", json={"raid": RAID, "paths": 400, "seed": 2}).json()
+    figure = body["figures"]["saturation-share"]
+    traces = {trace.get("name"): trace for trace in figure["data"]}
+    ballistic = traces["ballistic and aeroballistic missiles"]
+    curve = body["saturation"]
+    assert list(ballistic["y"]) == pytest.approx([row["ballistic_leak_share"] for row in curve])
+    assert list(traces["whole raid"]["y"]) == pytest.approx([row["leak_share"] for row in curve])
+    assert figure["layout"]["yaxis"]["tickformat"] == ".0%"
+    # A raid of drones only has no ballistic line to draw.
+    drones = client.post("/api/raid", json={"raid": "Shahed/Geran=100", "paths": 200}).json()
+    names = {trace.get("name") for trace in drones["figures"]["saturation-share"]["data"]}
+    assert "ballistic and aeroballistic missiles" not in names
+
+
 def test_raid_interceptors_name_their_fire_system(client: TestClient) -> None:
     _require(client, "raid")
     body = client.post("/api/raid", json={"raid": {"Iskander-M": 60}, "paths": 400}).json()

@@ -94,3 +94,52 @@ def saturation_chart(saturation: pd.DataFrame, *, raid_size: int) -> Chart:
             "public estimates and assumptions, drawn per path over their ranges."
         ),
     )
+
+
+def saturation_share_chart(saturation: pd.DataFrame, *, raid_size: int) -> Chart:
+    """Share not intercepted as the raid grows: the whole raid and its ballistic part.
+
+    Drones often make up most of a raid and are met by layers without a counted stock,
+    so the total hides where saturation starts; the ballistic-capable interceptors run
+    out first, which the ballistic share shows. ``saturation``: as for
+    :func:`saturation_chart`, with ``leak_share`` and ``ballistic_leak_share`` (NaN
+    without ballistic or aeroballistic missiles in the raid).
+    """
+    from missilewatch.report.charts import MODEL_SOURCE, SERIES_COLOURS, Chart, Line, Marker
+
+    missing = [
+        column
+        for column in ("missiles", "leak_share", "ballistic_leak_share")
+        if column not in saturation.columns
+    ]
+    if missing:
+        raise ValueError(f"saturation_share_chart: the frame lacks column(s) {', '.join(missing)}")
+    rows = saturation.sort_values("missiles")
+    x = [int(value) for value in rows["missiles"]]
+    layers = [
+        Line(
+            x, [float(v) for v in rows["leak_share"]], "whole raid", SERIES_COLOURS[0], markers=True
+        )
+    ]
+    ballistic = rows["ballistic_leak_share"]
+    if ballistic.notna().any():
+        layers.append(
+            Line(
+                x,
+                [float(v) for v in ballistic],
+                "ballistic and aeroballistic missiles",
+                SERIES_COLOURS[1],
+                markers=True,
+            )
+        )
+    return Chart(
+        key="raid-saturation-share",
+        title="Share not intercepted as the raid grows (mean over paths)",
+        y_label="share not intercepted",
+        x_label="missiles and drones in the raid",
+        source=MODEL_SOURCE,
+        layers=tuple(layers),
+        markers=(Marker(raid_size, "raid as entered"),) if raid_size in x else (),
+        y_percent=True,
+        note="Mean leakers divided by the number launched, at each raid size.",
+    )

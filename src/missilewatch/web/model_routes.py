@@ -20,7 +20,12 @@ from missilewatch.report import charts
 from missilewatch.web.engines import Engines, run_model
 from missilewatch.web.errors import RequestRefused
 from missilewatch.web.estimates_routes import interceptor_types
-from missilewatch.web.figures import FigurePayload, chart_payload, saturation_chart
+from missilewatch.web.figures import (
+    FigurePayload,
+    chart_payload,
+    saturation_chart,
+    saturation_share_chart,
+)
 from missilewatch.web.ledger_routes import get_engines
 from missilewatch.web.records import frame_records
 from missilewatch.web.schemas import (
@@ -297,7 +302,8 @@ def raid_threats(engines: EnginesDep) -> JSONResponse:
 def raid(request: RaidRequest, engines: EnginesDep) -> JSONResponse:
     """Leakers per threat, interceptors spent per type and the saturation curve for a raid
     such as ``{"Iskander-M": 40, "Kh-101/Kh-555": 60}`` (or the text
-    ``"Iskander-M=40, Kh-101/Kh-555=60"``); ``figures.saturation`` is the curve as a chart."""
+    ``"Iskander-M=40, Kh-101/Kh-555=60"``); ``figures.saturation`` is the curve as a chart
+    and ``figures["saturation-share"]`` the share not intercepted, whole raid and ballistic."""
     module = engines.module("raid")
     counts = request.raid
     key = (tuple(sorted(counts.items())), request.paths, request.seed)
@@ -329,7 +335,10 @@ def raid(request: RaidRequest, engines: EnginesDep) -> JSONResponse:
             "figures": {
                 "saturation": chart_payload(
                     saturation_chart(result.saturation, raid_size=size), subtitle
-                )
+                ),
+                "saturation-share": chart_payload(
+                    saturation_share_chart(result.saturation, raid_size=size), subtitle
+                ),
             },
         }
 

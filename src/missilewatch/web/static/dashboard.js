@@ -238,8 +238,10 @@ function showRaidResult(result) {
       cell(PERCENT.format(row.p_stock_short), true),
     ])
   );
-  const chart = document.getElementById("chart-saturation");
-  if (chart && result.figures && result.figures.saturation) draw(chart, result.figures.saturation);
+  for (const [name, figure] of Object.entries(result.figures || {})) {
+    const chart = document.getElementById(`chart-${name}`);
+    if (chart && figure) draw(chart, figure);
+  }
 }
 
 function raidBody(form) {
