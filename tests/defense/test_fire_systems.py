@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from missilewatch.api import defense as api
@@ -95,3 +97,33 @@ def test_records_about_the_missile_types_still_describe_the_system(
     setup, _ = api.load_setup(user, snapshot_db)
     patriot = setup.defense.fire_systems["Patriot"]
     assert (patriot.fire_units.central, patriot.engagements_per_unit.central) == (1, 3)
+
+
+def test_drawn_doctrine_keeps_the_ledger_rate_on_the_shipped_defense(
+    real_setup: api.DefenseSetup, ledger_attacks: pd.DataFrame
+) -> None:
+    """Small Iskander-M raids against ample stock: the share intercepted matches the
+    ledger's rate over the calibration window, although shots per target and kill
+    probabilities are drawn per path."""
+    assert real_setup.calibrated_on["Iskander-M"].startswith("Iskander-M, ")
+    window = real_setup.calibrated_on["Iskander-M"].split(", ")[1]
+    first, last = (pd.Timestamp(day) for day in window.split(".."))
+    rows = ledger_attacks[
+        (ledger_attacks["group"] == "Iskander-M")
+        & (ledger_attacks["date"] > first)
+        & (ledger_attacks["date"] <= last)
+    ]
+    ledger_rate = rows["destroyed"].sum() / rows["launched"].sum()
+    ample = {name: 10_000.0 for name in real_setup.defense.tracked_names}
+    paths, missiles = 40_000, 4
+    result = api.raid(
+        {"Iskander-M": missiles},
+        paths=paths,
+        seed=9,
+        defense=real_setup,
+        stock=ample,
+        saturation=False,
+    )
+    intercepted = result.draws.intercepted["Iskander-M"] / missiles
+    error = intercepted.std() / np.sqrt(paths)
+    assert abs(intercepted.mean() - ledger_rate) < 4 * error + 0.005
