@@ -2,7 +2,8 @@
 
 The raid mixes the threat classes (20 Iskander-M, 5 Kinzhal, 25 Kh-101/Kh-555, 50
 Shahed/Geran) and meets the defense built from the shipped estimates and the ledger's
-intercept calibration (:func:`missilewatch.api.defense.load_setup`). It measures
+intercept calibration (:func:`missilewatch.api.defense.load_setup`): stocks, channels
+per fire system, shots per target and kill probabilities drawn per raid. It measures
 
 * vectorized: :func:`missilewatch.defense.simulate_raid` over all raids (target < 5 s);
 * baseline: :func:`missilewatch.defense.simulate_raid_reference`, the same model one

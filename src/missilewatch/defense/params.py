@@ -226,7 +226,9 @@ class ThreatExposure:
     Beta(mean, concentration): this per-raid draw carries the over-dispersion seen in the
     ledger (most ballistic raids see no intercept at all, a few see most intercepted).
     It is derived from the beta-binomial fit of the ledger's intercepts, divided by the
-    kill probability of the class's first layer (see docs/defense.md).
+    kill probability of the class's first layer at its central doctrine; the simulators
+    rescale the mean per path for the path's drawn doctrine
+    (:func:`missilewatch.defense.engagement.path_share_mean`, docs/defense.md).
     """
 
     family: str
