@@ -14,8 +14,11 @@ import pandas as pd
 import pytest
 from tests.sweep.conftest import write_sweep
 
+from missilewatch.cli import main
+
 
 def _missilewatch(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """The command in its own process (worker pools and Dask clients need one)."""
     environment = {**os.environ, "MISSILEWATCH_HOME": str(home), "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-c", "from missilewatch.cli import main; main()", *args],
@@ -27,16 +30,34 @@ def _missilewatch(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _in_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """The command's entry point run here: (exit code, standard output, standard error)."""
+    monkeypatch.setattr(sys, "argv", ["missilewatch", *args])
+    # main() installs its one-line warning printer; the fixture puts the old one back.
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    captured = capsys.readouterr()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else 1), captured.out, captured.err
+
+
 def _csv(text: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text))
 
 
-def test_results_as_csv_in_process_and_on_two_workers(
-    tiny_sweep: Path, isolated_home: Path
+@pytest.mark.slow
+def test_results_as_csv_here_and_on_two_workers(
+    tiny_sweep: Path,
+    isolated_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    here = _missilewatch("sweep", str(tiny_sweep), "--format", "csv", home=isolated_home)
-    assert here.returncode == 0, here.stderr
-    frame = _csv(here.stdout)
+    code, here, errors = _in_process(monkeypatch, capsys, "sweep", str(tiny_sweep), "-f", "csv")
+    assert code == 0, errors
+    frame = _csv(here)
     assert frame["point"].tolist() == [0, 1]
     assert frame["escalation.salvo_size_factor"].tolist() == [0.8, 1.2]
     assert set(frame["metric"]) == {"depletion_month"}
@@ -44,22 +65,29 @@ def test_results_as_csv_in_process_and_on_two_workers(
         "sweep", str(tiny_sweep), "--workers", "2", "--format", "csv", home=isolated_home
     )
     assert pooled.returncode == 0, pooled.stderr
-    assert pooled.stdout == here.stdout
+    assert pooled.stdout == here
 
 
-def test_sensitivity_table_and_seed_option(tiny_sweep: Path, isolated_home: Path) -> None:
-    result = _missilewatch(
-        "sweep", str(tiny_sweep), "--sensitivity", "--seed", "5", "--format", "csv",
-        home=isolated_home,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    table = _csv(result.stdout)
+def test_sensitivity_table_and_seed_option(
+    tiny_sweep: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, errors = _in_process(
+        monkeypatch, capsys, "sweep", str(tiny_sweep), "--sensitivity", "--seed", "5", "-f", "csv"
+    )
+    assert code == 0, errors
+    table = _csv(out)
     assert table["parameter"].tolist() == ["escalation.salvo_size_factor"]
     assert table["points"].tolist() == [2]
     assert table["statistic"].tolist() == ["p50"]
 
 
-def test_results_on_a_dask_scheduler(tiny_sweep: Path, isolated_home: Path) -> None:
+@pytest.mark.slow
+def test_results_on_a_dask_scheduler(
+    tiny_sweep: Path,
+    isolated_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     distributed = pytest.importorskip("distributed")
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning, module="distributed")
@@ -78,8 +106,9 @@ def test_results_on_a_dask_scheduler(tiny_sweep: Path, isolated_home: Path) -> N
                 "--format", "csv", home=isolated_home,
             )  # fmt: skip
     assert on_dask.returncode == 0, on_dask.stderr
-    here = _missilewatch("sweep", str(tiny_sweep), "--format", "csv", home=isolated_home)
-    assert on_dask.stdout == here.stdout
+    code, here, errors = _in_process(monkeypatch, capsys, "sweep", str(tiny_sweep), "-f", "csv")
+    assert code == 0, errors
+    assert on_dask.stdout == here
 
 
 @pytest.mark.parametrize(
@@ -91,17 +120,20 @@ def test_results_on_a_dask_scheduler(tiny_sweep: Path, isolated_home: Path) -> N
         (["--workers", "0"], ["--workers", "at least 1"]),
         (["--workers", "2", "--dask-scheduler", "tcp://127.0.0.1:9"], ["choose one"]),
         (["--until", "2020-01"], ["until", "before the forecast start"]),
-        (["--statistic", "p42"], ["statistic", "p50"]),
+        (["--sensitivity", "--statistic", "p42"], ["--statistic", "p50"]),
     ],
 )
 def test_absurd_options_exit_2_with_one_line(
-    tiny_sweep: Path, isolated_home: Path, arguments: list[str], words: list[str]
+    tiny_sweep: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    arguments: list[str],
+    words: list[str],
 ) -> None:
-    extra = ["--sensitivity"] if "--statistic" in arguments else []
-    result = _missilewatch("sweep", str(tiny_sweep), *arguments, *extra, home=isolated_home)
-    assert result.returncode == 2
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
+    code, _, errors = _in_process(monkeypatch, capsys, "sweep", str(tiny_sweep), *arguments)
+    assert code == 2
+    lines = [line for line in errors.splitlines() if line.strip()]
+    assert len(lines) == 1, errors
     assert lines[0].startswith("error: ")
     for word in words:
         assert word in lines[0], lines[0]
@@ -116,6 +148,7 @@ def test_a_bad_sweep_file_exits_2_naming_file_and_field(
         '[[output]]\nmetric = "depletion_month"\n',
         name="bad.toml",
     )
+    # In its own process: what a user sees, with nothing but the one line.
     result = _missilewatch("sweep", str(path), home=isolated_home)
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]

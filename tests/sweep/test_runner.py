@@ -231,6 +231,7 @@ def test_a_thread_pool_gives_the_same_frame(reference: tuple[Path, pd.DataFrame]
     _assert_same(threaded, frame)
 
 
+@pytest.mark.slow
 def test_a_process_pool_gives_the_same_frame(reference: tuple[Path, pd.DataFrame]) -> None:
     path, frame = reference
     context = multiprocessing.get_context("spawn")
@@ -239,6 +240,7 @@ def test_a_process_pool_gives_the_same_frame(reference: tuple[Path, pd.DataFrame
     _assert_same(pooled, frame)
 
 
+@pytest.mark.slow
 def test_a_dask_cluster_gives_the_same_frame(reference: tuple[Path, pd.DataFrame]) -> None:
     distributed = pytest.importorskip("distributed")
     path, frame = reference

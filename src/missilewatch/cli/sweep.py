@@ -108,6 +108,11 @@ def sweep_command(
     """Run the engines over a grid or sample of scenario parameters (docs/sweep.md)."""
     from missilewatch import sweep as sweeps
 
+    # Checked before the points run, not after.
+    if statistic not in sweeps.STATISTICS:
+        raise ParameterError(
+            f"--statistic: must be one of {', '.join(sweeps.STATISTICS)} (got {statistic!r})"
+        )
     if workers < 1:
         raise ParameterError(f"--workers: must be at least 1 (got {workers})")
     if workers > 1 and dask_scheduler is not None:

@@ -26,7 +26,7 @@ from missilewatch.sweep.runner import (
     point_seeds,
     sweep,
 )
-from missilewatch.sweep.sensitivity import sensitivity
+from missilewatch.sweep.sensitivity import STATISTICS, sensitivity
 from missilewatch.sweep.spec import (
     DESIGNS,
     MAX_POINTS,
@@ -54,6 +54,7 @@ __all__ = [
     "MAX_POINTS",
     "METRICS",
     "PARAMETERS",
+    "STATISTICS",
     "Sweep",
     "SweepPlan",
     "SweepSpec",
