@@ -411,3 +411,66 @@ def test_the_package_is_callable_as_the_public_function(tiny_sweep: Path) -> Non
 
     assert callable(missilewatch.sweep) and missilewatch.sweep is module
     _assert_same(missilewatch.sweep(tiny_sweep), module.sweep(tiny_sweep))
+
+
+def test_an_ingested_older_release_moves_the_forecast_and_reaches_the_workers(
+    release_old: Path, tmp_path: Path
+) -> None:
+    """The 2026-02-08 release in a store of its own, passed with ``db`` to two threads."""
+    from missilewatch import ledger
+
+    db = tmp_path / "old.duckdb"
+    ledger.ingest(release_old, db)
+    body = """
+[run]
+paths = 20
+[[parameter]]
+name = "escalation.salvo_size_factor"
+values = [0.8, 1.2]
+[[output]]
+metric = "interceptor_stock"
+name = "PAC-3 MSE"
+month = 0
+"""
+    path = write_sweep(tmp_path, body)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        frame = sweep(path, db=db, executor=pool)
+    info = frame.attrs["sweep"]
+    # Reports end on 8 February 2026: February is forecast, as the engines do.
+    assert info["forecast_start"] == "2026-02"
+    assert "2026-02-08 (store)" in info["data"]
+    assert frame["month"].astype(str).tolist() == ["2026-02", "2026-02"]
+    assert (frame["p50"] > 0).all()
+    assert frame.equals(sweep(path, db=db))
+
+
+@pytest.mark.slow
+def test_a_sobol_sweep_gives_sobol_indices(tmp_path: Path) -> None:
+    pytest.importorskip("SALib")
+    body = """
+[run]
+paths = 30
+common_random_numbers = true
+[design]
+kind = "sobol"
+points = 4
+[[parameter]]
+name = "defense.shots_per_target"
+range = [1, 4]
+[[parameter]]
+name = "production.factor"
+range = [0.5, 1.5]
+[[output]]
+metric = "depletion_month"
+"""
+    frame = sweep(write_sweep(tmp_path, body))
+    assert len(frame) == 4 * (2 + 2)
+    table = missilewatch.sweep.sensitivity(frame).set_index("parameter")
+    shots, production = table.loc["defense.shots_per_target"], table.loc["production.factor"]
+    assert np.isfinite(shots[["sobol_s1", "sobol_st", "sobol_st_conf"]].astype(float)).all()
+    # Production does not reach the campaign, and with common random numbers the rows
+    # that differ only in production give the same depletion month: both indices are 0.
+    assert not production["reaches"] and pd.isna(production["rank"])
+    assert production["sobol_s1"] == 0 and production["sobol_st"] == 0
+    assert shots["rank"] == 1 and shots["sobol_st"] > 0.5
+    assert frame["seed"].nunique() == 1 and frame.attrs["sweep"]["common_random_numbers"]

@@ -176,7 +176,11 @@ def plan_sweep(
     points = design_points(
         sweep_file.parameters, sweep_file.spec.design.kind, sweep_file.spec.design.points, root_seed
     )
-    seeds = point_seeds(root_seed, len(points))
+    if settings.common_random_numbers:
+        # Common random numbers: the first child's stream at every point.
+        seeds = point_seeds(root_seed, 1) * len(points)
+    else:
+        seeds = point_seeds(root_seed, len(points))
     base_raw = tomllib.loads(base.text)
     tasks = []
     for index, values in enumerate(_records(points)):
@@ -209,6 +213,7 @@ def plan_sweep(
         "parameters": sweep_file.parameter_names,
         "points": len(points),
         "root_seed": int(root_seed),
+        "common_random_numbers": settings.common_random_numbers,
         "paths": int(chosen_paths),
         "forecast_start": str(start),
         "until": str(end),

@@ -205,6 +205,13 @@ class RunSection(_Section):
     seed: int = Field(
         default=0, ge=0, description="Root seed; every point's stream derives from it."
     )
+    common_random_numbers: bool = Field(
+        default=False,
+        description=(
+            "true: every point uses the same stream, so points differ by their parameters, "
+            "not by Monte Carlo noise; false: each point its own stream."
+        ),
+    )
 
     @field_validator("until")
     @classmethod
