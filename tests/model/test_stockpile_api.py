@@ -353,6 +353,8 @@ def test_cli_summary_table_fits_and_unknown_quantity_is_refused() -> None:
     # The caption names the shown family with the fewest effective paths.
     caption = " ".join(result.output.split())
     assert "Smallest effective sample size: Iskander-M" in caption
+    # ... and the dated estimates that conditioned it, not those of other families.
+    assert "gur-iskander-m-stock-2025-06" in caption and "reznikov-kalibr" not in caption
     bad = CliRunner().invoke(app, ["stockpile", "-q", "stocks", "--paths", "10"])
     assert bad.exit_code != 0
     assert isinstance(bad.exception, ParameterError)

@@ -188,10 +188,11 @@ def stockpile_command(
             frame = frame[frame["quantity"].isin(quantity)].reset_index(drop=True)
     # Only the families asked for: a Kinzhal table should not warn about Kh-101.
     api.warn_shortfalls(outcome, **selection)
+    shown_families = api.selected_families(outcome, **selection)
     caption = (
-        f"{paths:,} paths, seed {seed}; conditioned on "
-        f"{len(outcome.setup.constraints_used)} dated estimates. "
-        + _sample_size_note(outcome, api.selected_families(outcome, **selection), paths)
+        f"{paths:,} paths, seed {seed}; "
+        + _conditioning_note(outcome, shown_families)
+        + _sample_size_note(outcome, shown_families, paths)
     )
     if fmt is OutputFormat.table and output is None:
         screen_caption = (
@@ -212,6 +213,23 @@ def stockpile_command(
     if fmt is not OutputFormat.parquet and "month" in frame:
         frame = frame.assign(month=frame["month"].astype(str))
     emit_frame(frame, fmt, output)
+
+
+def _conditioning_note(outcome: StockpileRun, families: list[str]) -> str:
+    """Which dated estimates the shown families were conditioned on, by id."""
+    names = outcome.setup.params.families
+    wanted = {names.index(name) for name in families}
+    # Aggregate figures are split into one constraint per family ("<id>#<family index>").
+    ids = list(
+        dict.fromkeys(
+            constraint.id.split("#", 1)[0]
+            for constraint in outcome.setup.params.constraints
+            if wanted.intersection(constraint.families)
+        )
+    )
+    if not ids:
+        return "no dated estimate conditions these families. "
+    return f"conditioned on {len(ids)} dated estimates ({', '.join(ids)}). "
 
 
 #: Below this effective sample size the caption says the bands rest on few paths.
