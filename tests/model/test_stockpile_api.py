@@ -449,6 +449,16 @@ unit = "missiles/month"
 as_of = "2025-06-30"
 assumption = true
 note = "a family of the taxonomy without an initial stock, so not modelled"
+
+[[estimate]]
+id = "kalibr-banderol-stock-2024"
+quantity = "stock"
+subject = "Kalibr + Banderol"
+value = 400
+unit = "missiles"
+as_of = "2024-06-30"
+assumption = true
+note = "a total over a modelled and an unmodelled family"
 """,
         encoding="utf-8",
     )
@@ -457,5 +467,10 @@ note = "a family of the taxonomy without an initial stock, so not modelled"
     messages = [str(item.message) for item in caught]
     assert any("'kalibr-stock-2019'" in m and "outside the ledger's history" in m for m in messages)
     assert any("'banderol-output'" in m and "no modelled family" in m for m in messages)
+    assert any(
+        "'kalibr-banderol-stock-2024'" in m and "Banderol, which is not modelled" in m
+        for m in messages
+    )
     assert all("\n" not in m for m in messages)
     assert "kalibr-stock-2019" not in setup.constraints_used
+    assert "kalibr-banderol-stock-2024" not in setup.constraints_used

@@ -327,6 +327,18 @@ def build_setup(
             figure = Range(*record.per_month())
         else:
             continue
+        unmodelled = [
+            name for name in record.subjects if name not in WEAPON_CLASSES and name not in families
+        ]
+        if unmodelled:
+            # The figure is a total over its subjects; without the unmodelled ones the
+            # modelled families would be asked to carry all of it.
+            _warn_unused(
+                record,
+                f"counts {', '.join(unmodelled)}, which {'is' if len(unmodelled) == 1 else 'are'} "
+                "not modelled, so its total cannot be compared with the modelled families",
+            )
+            continue
         if not 0 <= month < len(history.months):
             _warn_unused(
                 record,
