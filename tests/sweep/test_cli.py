@@ -4,6 +4,7 @@ errors with exit code 2."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -79,6 +80,30 @@ def test_sensitivity_table_and_seed_option(
     assert table["parameter"].tolist() == ["escalation.salvo_size_factor"]
     assert table["points"].tolist() == [2]
     assert table["statistic"].tolist() == ["p50"]
+
+
+def test_results_as_json_with_months_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = """
+[run]
+paths = 20
+[[parameter]]
+name = "escalation.salvo_size_factor"
+values = [1.0]
+[[output]]
+metric = "depletion_month"
+[[output]]
+metric = "p_depletion_before"
+month = 6
+"""
+    path = write_sweep(tmp_path, body)
+    code, out, errors = _in_process(monkeypatch, capsys, "sweep", str(path), "-f", "json")
+    assert code == 0, errors
+    records = json.loads(out)
+    assert [record["month"] for record in records] == [None, "2026-10"]
+    probability = records[1]
+    assert probability["unit"] == "probability" and 0 <= probability["p50"] <= 1
 
 
 @pytest.mark.slow

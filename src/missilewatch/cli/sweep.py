@@ -152,7 +152,14 @@ def _for_screen(
     fmt: OutputFormat,
     output: Path | None,
 ) -> pd.DataFrame:
-    """Fewer columns on a terminal table; files get every column."""
+    """Fewer columns on a terminal table; files get every column.
+
+    Months become text for JSON (which has no month type) and for the table, where the
+    depletion month's empty month shows as blank.
+    """
+    if fmt in (OutputFormat.json, OutputFormat.table) and "month" in frame.columns:
+        months = frame["month"].astype(str).where(frame["month"].notna(), None)
+        frame = frame.assign(month=months if fmt is OutputFormat.json else months.fillna(""))
     if fmt is not OutputFormat.table or output is not None:
         return frame
     chosen = ["point", *parameters, *columns] if parameters else list(columns)
