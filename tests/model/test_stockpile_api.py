@@ -404,6 +404,10 @@ def test_absurd_parameters_are_refused_in_one_line() -> None:
         api.forecast_strikes(until="2090-01", paths=10, seed=0)
     with pytest.raises(ParameterError, match="band"):
         api.backtest_strikes(band=1.5)
+    with pytest.raises(ParameterError, match="seed must be a whole number >= 0, got -1"):
+        api.simulate_stockpile(until="2026-06", paths=10, seed=-1)
+    with pytest.raises(ParameterError, match="seed"):
+        api.implied_stock(seed=-5, samples=10)
     result = CliRunner().invoke(app, ["estimates", "--quantity", "stocks"])
     assert isinstance(result.exception, ParameterError)
     message = str(result.exception)

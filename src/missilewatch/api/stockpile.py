@@ -100,6 +100,13 @@ def _period(value: str | date | pd.Period, name: str) -> pd.Period:
         raise ParameterError(f"{name}: not a month (YYYY-MM): {value!r}") from error
 
 
+def _seed_sequence(seed: int) -> np.random.SeedSequence:
+    """The root of a run's random streams; a negative seed is refused in one line."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a whole number >= 0, got {seed!r}")
+    return np.random.SeedSequence(int(seed))
+
+
 def modelled_families(estimates: EstimateSet) -> list[str]:
     """Families the stock-flow engine covers: those with an ``initial_stock`` record."""
     names = []
@@ -482,7 +489,7 @@ def simulate_stockpile(
     ``warn=False`` and call :func:`warn_shortfalls` with their selection.
     """
     check_paths(paths)
-    pool_stream, run_stream = np.random.SeedSequence(seed).spawn(2)
+    pool_stream, run_stream = _seed_sequence(seed).spawn(2)
     setup = build_setup(
         until=until, estimates=estimates, db=db, adjustments=adjustments, pool_seed=pool_stream
     )
@@ -873,7 +880,7 @@ def forecast_strikes(
     cut = min((first - origin).n, len(history.months))
     fits = fit_strikes(history, cut)
     months = list(pd.period_range(first, last, freq="M"))
-    pool_stream, draw_stream = np.random.SeedSequence(seed).spawn(2)
+    pool_stream, draw_stream = _seed_sequence(seed).spawn(2)
     pool = build_pool(np.random.default_rng(pool_stream), fits, adjustments)
     regimes = regime_table(fits, len(months), adjustments)
     attacks, launches = sample_strikes(np.random.default_rng(draw_stream), pool, regimes, paths)
@@ -919,7 +926,7 @@ def backtest_strikes(
         raise ParameterError("the ledger is too short for this backtest")
     classes = history.weapon_classes
     lo_q, hi_q = (1 - band) / 2 * 100, (1 + band) / 2 * 100
-    streams = np.random.SeedSequence(seed).spawn(last_cut - first_cut + 1)
+    streams = _seed_sequence(seed).spawn(last_cut - first_cut + 1)
     rows = []
     for stream, cut in zip(streams, range(first_cut, last_cut + 1), strict=True):
         fits = fit_strikes(history, cut)
@@ -1036,7 +1043,7 @@ def implied_stock(
     known = taxonomy.load().families
     subjects = sorted({s for r in records for s in r.subjects if s in known})
     history = load_history(db, subjects)
-    streams = np.random.SeedSequence(seed).spawn(max(len(records), 1))
+    streams = _seed_sequence(seed).spawn(max(len(records), 1))
     rows = []
     for stream, record in zip(streams, records, strict=False):
         members = [subjects.index(s) for s in record.subjects if s in subjects]
