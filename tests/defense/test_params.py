@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from missilewatch.defense import (
     Defense,
@@ -12,6 +14,7 @@ from missilewatch.defense import (
     InterceptorType,
     Spread,
     ThreatExposure,
+    draw_path_parameters,
 )
 from missilewatch.errors import ParameterError, UnknownNameError
 
@@ -111,3 +114,33 @@ def test_spread_draws_follow_the_shared_triangular_sampler() -> None:
     # The mode sits at the central value: the bin around 40 is the fullest.
     counts, edges = np.histogram(values, bins=18, range=(10, 100))
     assert edges[int(np.argmax(counts))] <= 40 <= edges[int(np.argmax(counts)) + 1]
+
+
+spreads = st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0)).map(
+    lambda values: Spread(*sorted(values))
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(kill=spreads, low=st.integers(1, 3), extra=st.integers(0, 2), seed=st.integers(0, 2**32 - 1))
+def test_path_parameters_stay_within_their_ranges(
+    kill: Spread, low: int, extra: int, seed: int
+) -> None:
+    shots = Spread(low, low + extra / 2, low + extra)
+    kind = InterceptorType(
+        "X",
+        {"ballistic": Engagement(kill, shots)},
+        initial_stock=Spread(0, 5, 10),
+        fire_system=PATRIOT,
+    )
+    defense = Defense({"X": kind}, {})
+    parameters = draw_path_parameters(defense, np.random.default_rng(seed), 500)
+    drawn_shots = parameters.shots[("X", "ballistic")]
+    target_kill = parameters.kill[("X", "ballistic")]
+    assert drawn_shots.min() >= low and drawn_shots.max() <= low + extra
+    # The kill probability of a target compounds the path's single-shot draw.
+    assert (target_kill >= 1 - (1 - kill.low) ** drawn_shots - 1e-12).all()
+    assert (target_kill <= 1 - (1 - kill.high) ** drawn_shots + 1e-12).all()
+    # Same stream, same parameters.
+    again = draw_path_parameters(defense, np.random.default_rng(seed), 500)
+    assert np.array_equal(again.kill[("X", "ballistic")], target_kill)
