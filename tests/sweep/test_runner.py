@@ -444,6 +444,19 @@ month = 0
     assert frame.equals(sweep(path, db=db))
 
 
+def test_a_sweep_after_an_ingest_reads_the_new_data(tiny_sweep: Path, release_old: Path) -> None:
+    """In one process: the shipped snapshot first, then the default store filled."""
+    from missilewatch import ledger
+
+    before = sweep(tiny_sweep)
+    assert before.attrs["sweep"]["forecast_start"] == "2026-04"
+    ledger.ingest(release_old)
+    after = sweep(tiny_sweep)
+    assert after.attrs["sweep"]["forecast_start"] == "2026-02"
+    assert "2026-02-08 (store)" in after.attrs["sweep"]["data"]
+    assert after["unit"].iloc[0] != before["unit"].iloc[0]  # months counted from 2026-02
+
+
 @pytest.mark.slow
 def test_a_sobol_sweep_gives_sobol_indices(tmp_path: Path) -> None:
     pytest.importorskip("SALib")

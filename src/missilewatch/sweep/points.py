@@ -107,7 +107,7 @@ def run_point(task: PointTask) -> PointResult:
     _check_worker_data(task)
     start = pd.Period(task.forecast_start, freq="M")
     adjustments = task.scenario.freeze(start, source=task.scenario_source)
-    estimate_set = cached_estimates(task.estimates)
+    estimate_set = cached_estimates(task.estimates, task.data_fingerprint)
     pairs: list[tuple[OutputRequest, dict[str, object]]] = []
     caught: list[str] = []
     if needs_stock_flow(task.outputs):
@@ -320,8 +320,11 @@ def _path(text: str | None) -> Path | None:
 
 
 @functools.lru_cache(maxsize=8)
-def cached_estimates(estimates: str | None) -> EstimateSet:
-    """The estimates (shipped plus the user's file), read once per process."""
+def cached_estimates(estimates: str | None, fingerprint: str) -> EstimateSet:
+    """The estimates (shipped plus the user's file), read once per process and sweep.
+
+    ``fingerprint`` only keys the cache: edited estimates give a new fingerprint.
+    """
     from missilewatch import estimates as estimates_module
 
     return estimates_module.load(_path(estimates))
@@ -343,9 +346,8 @@ def cached_defense_setup(
     return setup
 
 
-@functools.lru_cache(maxsize=8)
-def data_fingerprint(db: str | None, home: str | None, estimates: str | None) -> str:
-    """The ledger data and estimates in use, as one text (compared across workers)."""
+def data_fingerprint(db: str | None, estimates: str | None) -> str:
+    """The ledger data and estimates in use now, as one text (compared across workers)."""
     from missilewatch.scenarios.runs import data_provenance, estimates_fingerprint
 
     provenance = data_provenance(_path(db))
@@ -355,8 +357,17 @@ def data_fingerprint(db: str | None, home: str | None, estimates: str | None) ->
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _worker_fingerprint(db: str | None, home: str | None, estimates: str | None, sweep: str) -> str:
+    # Computed once per worker process and sweep (``sweep`` keys the cache: a later
+    # sweep, perhaps after an ingest, looks at the data again).
+    return data_fingerprint(db, estimates)
+
+
 def _check_worker_data(task: PointTask) -> None:
-    here = data_fingerprint(task.db, os.environ.get(HOME_ENV), task.estimates)
+    here = _worker_fingerprint(
+        task.db, os.environ.get(HOME_ENV), task.estimates, task.data_fingerprint
+    )
     if here != task.data_fingerprint:
         raise MissilewatchError(
             f"the worker reads other data than the sweep "

@@ -169,7 +169,8 @@ def plan_sweep(
     db_text = str(db) if db is not None else None
     estimates_text = str(estimates) if estimates is not None else None
     home = os.environ.get(HOME_ENV)
-    fingerprint = data_fingerprint(db_text, home, estimates_text)
+    # Read afresh for every sweep: the store may have changed since the last one.
+    fingerprint = data_fingerprint(db_text, estimates_text)
     outputs = resolve_outputs(sweep_file, start, end, db_text, estimates_text, home, fingerprint)
     _check_names(sweep_file, base, start, outputs, db_text, estimates_text, home, fingerprint)
 
@@ -325,7 +326,7 @@ def resolve_outputs(
         at = month if month is not None else end
         offset = (at - start).n
         if metric == "stock":
-            estimate_set = cached_estimates(estimates)
+            estimate_set = cached_estimates(estimates, fingerprint)
             families = modelled_families(estimate_set)
             classes = taxonomy.load()
             family_classes = sorted({classes.family_class(family) for family in families})
