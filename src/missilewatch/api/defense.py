@@ -688,12 +688,15 @@ def _saturation(
     rows = []
     size = sum(counts.values())
     ballistic = [f for f in counts if defense.threats[f].weapon_class in BALLISTIC_CLASSES]
-    sequence = np.random.SeedSequence([seed, 1])
-    factors = saturation_factors(size)
-    for factor, stream in zip(factors, sequence.spawn(len(factors)), strict=True):
+    for factor in saturation_factors(size):
         scaled = scale_raid(counts, factor)
         if sum(scaled.values()) == 0:
             continue
+        # Common random numbers: every raid size starts from the raid's own stream, so
+        # path i meets the same stocks, channels and doctrine at every size and the
+        # curve shows the effect of size, not of different draws. With no more paths
+        # than SATURATION_PATHS, the point at x1 is the raid itself.
+        stream = np.random.SeedSequence(seed)
         draws = simulate_raid(scaled, defense, paths=paths, seed=stream, stock_override=stock)
         total = sum(draws.leakers.values())
         assert isinstance(total, np.ndarray)
