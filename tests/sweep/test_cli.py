@@ -52,7 +52,6 @@ def _csv(text: str) -> pd.DataFrame:
 @pytest.mark.slow
 def test_results_as_csv_here_and_on_two_workers(
     tiny_sweep: Path,
-    isolated_home: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -62,11 +61,11 @@ def test_results_as_csv_here_and_on_two_workers(
     assert frame["point"].tolist() == [0, 1]
     assert frame["escalation.salvo_size_factor"].tolist() == [0.8, 1.2]
     assert set(frame["metric"]) == {"depletion_month"}
-    pooled = _missilewatch(
-        "sweep", str(tiny_sweep), "--workers", "2", "--format", "csv", home=isolated_home
+    code, pooled, errors = _in_process(
+        monkeypatch, capsys, "sweep", str(tiny_sweep), "--workers", "2", "-f", "csv"
     )
-    assert pooled.returncode == 0, pooled.stderr
-    assert pooled.stdout == here
+    assert code == 0, errors
+    assert pooled == here
 
 
 def test_sensitivity_table_and_seed_option(
