@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -101,8 +102,6 @@ def needs_campaign(outputs: Sequence[OutputRequest]) -> bool:
 
 def run_point(task: PointTask) -> PointResult:
     """Run the engines for one point and reduce them to the requested outputs."""
-    import time
-
     began = time.perf_counter()
     _check_worker_data(task)
     start = pd.Period(task.forecast_start, freq="M")

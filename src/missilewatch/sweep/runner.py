@@ -2,7 +2,8 @@
 
 Every point gets its own random stream: the root seed's ``SeedSequence.spawn`` child
 number ``point``, turned into the integer seed the engines take (recorded in the
-``seed`` column). The results are put in point order, so the frame is the same
+``seed`` column); with ``common_random_numbers`` every point takes the first child's.
+The results are put in point order, so the frame is the same
 whichever executor ran the points and in whatever order they finished.
 """
 
