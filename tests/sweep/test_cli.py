@@ -16,6 +16,7 @@ import pytest
 from tests.sweep.conftest import write_sweep
 
 from missilewatch.cli import main
+from missilewatch.sweep import point_seeds, sensitivity
 
 
 def _missilewatch(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -68,17 +69,27 @@ def test_results_as_csv_here_and_on_two_workers(
     assert pooled == here
 
 
-def test_sensitivity_table_and_seed_option(
-    tiny_sweep: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_sensitivity_table_with_the_results_kept_in_a_file(
+    tiny_sweep: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    kept = tmp_path / "results.parquet"
     code, out, errors = _in_process(
-        monkeypatch, capsys, "sweep", str(tiny_sweep), "--sensitivity", "--seed", "5", "-f", "csv"
-    )
+        monkeypatch, capsys, "sweep", str(tiny_sweep), "--sensitivity", "--seed", "5",
+        "--results", str(kept), "-f", "csv",
+    )  # fmt: skip
     assert code == 0, errors
     table = _csv(out)
     assert table["parameter"].tolist() == ["escalation.salvo_size_factor"]
     assert table["points"].tolist() == [2]
     assert table["statistic"].tolist() == ["p50"]
+    # The kept results give the same sensitivity later, parameters named from the file.
+    frame = pd.read_parquet(kept)
+    assert frame["seed"].tolist() == point_seeds(5, 2)
+    again = sensitivity(frame, parameters=["escalation.salvo_size_factor"])
+    assert again["spearman"].tolist() == pytest.approx(table["spearman"].tolist(), nan_ok=True)
 
 
 def test_results_as_json_with_months_as_text(

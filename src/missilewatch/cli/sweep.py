@@ -85,6 +85,14 @@ def sweep_command(
             "--sensitivity", help="Print which parameter drives each output instead of results."
         ),
     ] = False,
+    results: Annotated[
+        Path | None,
+        typer.Option(
+            "--results",
+            help="Also write every result row to this file (.parquet, else csv), e.g. "
+            "alongside --sensitivity.",
+        ),
+    ] = None,
     statistic: Annotated[
         str,
         typer.Option("--statistic", help="Per-point statistic the sensitivity uses (p50, mean)."),
@@ -119,13 +127,20 @@ def sweep_command(
         raise ParameterError("--workers and --dask-scheduler: choose one")
     plan = sweeps.plan_sweep(file, seed=seed, paths=paths, until=until, db=db, estimates=estimates)
     with _executor(workers, dask_scheduler) as executor, _progress(progress) as update:
-        results = sweeps.execute(plan.tasks, executor=executor, progress=update, points=plan.points)
-    frame = sweeps.assemble(plan, results)
+        finished = sweeps.execute(
+            plan.tasks, executor=executor, progress=update, points=plan.points
+        )
+    frame = sweeps.assemble(plan, finished)
     info = frame.attrs["sweep"]
     title = (
         f"{info['points']} points x {info['paths']:,} paths, {info['design']} design over "
         f"{info['scenario']}, {info['forecast_start']}..{info['until']}, seed {info['root_seed']}"
     )
+    if results is not None:
+        if results.suffix == ".parquet":
+            frame.to_parquet(results, index=False)
+        else:
+            frame.to_csv(results, index=False)
     if sensitivity:
         table = sweeps.sensitivity(frame, statistic=statistic)
         emit_frame(
