@@ -478,3 +478,47 @@ note = "a total over a modelled and an unmodelled family"
     assert all("\n" not in m for m in messages)
     assert "kalibr-stock-2019" not in setup.constraints_used
     assert "kalibr-banderol-stock-2024" not in setup.constraints_used
+
+
+def test_little_law_reads_a_class_subject_as_its_families_launches(tmp_path: Path) -> None:
+    user = tmp_path / "evidence.toml"
+    user.write_text(
+        """
+[[estimate]]
+id = "cruise-lag-2024"
+quantity = "time_in_stock"
+subject = "cruise"
+low = 1
+central = 2
+high = 3
+unit = "months"
+as_of = "2024-07-31"
+assumption = true
+note = "a class: every cruise family's launches"
+
+[[estimate]]
+id = "lag-2019"
+quantity = "time_in_stock"
+subject = "Kalibr"
+value = 2
+unit = "months"
+as_of = "2019-06-30"
+assumption = true
+note = "before the ledger starts"
+""",
+        encoding="utf-8",
+    )
+    with pytest.warns(MissilewatchWarning, match="'lag-2019'.*before the ledger starts"):
+        frame = api.implied_stock(estimates=user, samples=5_000)
+    assert "lag-2019" not in set(frame["evidence"])
+    cruise = frame[(frame["evidence"] == "cruise-lag-2024") & (frame["quantity"] == "launch_rate")]
+    from missilewatch import ledger
+
+    monthly = ledger.monthly_launches()
+    window = monthly[
+        (monthly["weapon_class"] == "cruise")
+        & monthly["month"].between(pd.Period("2024-05", "M"), pd.Period("2024-07", "M"))
+    ]
+    expected = window["launched"].sum() / 3
+    assert expected > 0
+    assert cruise["mean"].iloc[0] == pytest.approx(expected, abs=0.05)

@@ -1040,18 +1040,33 @@ def implied_stock(
             raise UnknownNameError(f"family: no time_in_stock evidence for {family!r}")
     from missilewatch.ledger import taxonomy
 
-    known = taxonomy.load().families
-    subjects = sorted({s for r in records for s in r.subjects if s in known})
+    classes = taxonomy.load()
+
+    def record_families(record: Estimate) -> list[str]:
+        # A class subject stands for the launches of all its families.
+        return [
+            name
+            for name in classes.families
+            if name in record.subjects or classes.family_class(name) in record.subjects
+        ]
+
+    subjects = sorted({name for record in records for name in record_families(record)})
     history = load_history(db, subjects)
     streams = _seed_sequence(seed).spawn(max(len(records), 1))
     rows = []
     for stream, record in zip(streams, records, strict=False):
-        members = [subjects.index(s) for s in record.subjects if s in subjects]
+        members = [subjects.index(name) for name in record_families(record)]
         end_period = min(pd.Period(record.as_of, freq="M"), history.months[-1])
         end = history.months.index(end_period) + 1 if end_period >= history.months[0] else 0
         begin = max(0, end - months)
         counts = history.launches[begin:end, members].sum(axis=1)
         if counts.size == 0:
+            warnings.warn(
+                f"evidence {record.id!r}: dated {record.as_of}, before the ledger starts "
+                f"({history.months[0]}), so there is no launch rate for it; not used",
+                MissilewatchWarning,
+                stacklevel=2,
+            )
             continue
         result = little_implied_stock(
             counts,
