@@ -188,6 +188,8 @@ def test_backtest_computes_and_reports_coverage() -> None:
     assert row["coverage"] == pytest.approx(kalibr["inside"].mean(), abs=1e-3)
     with pytest.raises(ParameterError, match="by"):
         api.backtest_coverage(frame, by="month")
+    both = CliRunner().invoke(app, ["backtest", "--detail", "--per-series", "--paths", "10"])
+    assert isinstance(both.exception, ParameterError)
 
 
 def test_backtest_on_an_ingested_release(release_old: Path, tmp_path: Path) -> None:

@@ -346,6 +346,10 @@ def backtest_command(
 ) -> None:
     """Out-of-sample check of the strike process: how often the truth is in the band."""
     from missilewatch.api import stockpile as api
+    from missilewatch.errors import ParameterError
+
+    if detail and per_series:
+        raise ParameterError("--detail and --per-series: choose one")
 
     frame = api.backtest_strikes(
         cuts=cuts, horizon=horizon, paths=paths, seed=seed, band=band, db=db, estimates=estimates
