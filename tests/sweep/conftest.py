@@ -19,6 +19,8 @@ import pytest
 SHORTFALL_WARNING = re.compile(
     r"sweep: \d+ of \d+ points: [^:]+: production and stock estimates cannot explain"
 )
+#: The example sweep file for users to copy (the README's sensitivity command uses it).
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def write_sweep(folder: Path, body: str, *, name: str = "sweep.toml") -> Path:

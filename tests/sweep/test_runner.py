@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from tests.sweep.conftest import (
+    EXAMPLES,
     SHORTFALL_WARNING,
     data_home,
     run_quietly,
@@ -487,3 +488,14 @@ metric = "depletion_month"
     assert production["sobol_s1"] == 0 and production["sobol_st"] == 0
     assert shots["rank"] == 1 and shots["sobol_st"] > 0.5
     assert frame["seed"].nunique() == 1 and frame.attrs["sweep"]["common_random_numbers"]
+
+
+@pytest.mark.parametrize(
+    ("example", "points"),
+    [("interceptor-balance", 32), (str(EXAMPLES / "sweep.toml"), 5 * 3)],
+)
+def test_the_example_sweeps_fit_the_model(example: str, points: int) -> None:
+    # Checked against the data and the estimates, without running the points.
+    plan = plan_sweep(example)
+    assert len(plan.tasks) == points
+    assert all(task.outputs for task in plan.tasks)
