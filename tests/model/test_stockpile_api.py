@@ -524,3 +524,22 @@ note = "before the ledger starts"
     expected = window["launched"].sum() / 3
     assert expected > 0
     assert cruise["mean"].iloc[0] == pytest.approx(expected, abs=0.05)
+
+
+def test_stockpile_on_an_ingested_older_release(release_old: Path, tmp_path: Path) -> None:
+    # The 2026-02-08 release: its history ends earlier than the shipped snapshot's, the
+    # forecast starts right after it, and the Kh-101/Kh-555 gap is already there.
+    from missilewatch import ledger
+
+    db = tmp_path / "old.duckdb"
+    ledger.ingest(release_old, db)
+    with pytest.warns(MissilewatchWarning, match=KH101_WARNING):
+        outcome = api.simulate_stockpile(until="2026-12", paths=600, seed=2, db=db)
+    last = outcome.setup.history.months[-1]
+    assert last <= pd.Period("2026-02", "M")
+    frame = api.stockpile_frame(outcome, family="Kalibr")
+    stock = frame[frame["quantity"] == "stock"]
+    assert stock.loc[stock["observed"], "month"].max() == last
+    assert stock.loc[~stock["observed"], "month"].min() == last + 1
+    summary = api.summary_frame(outcome, family="Kalibr")
+    assert f"stock_{last}" in set(summary["metric"])
