@@ -144,7 +144,11 @@ def stockpile_command(
     ] = False,
     quantity: Annotated[
         list[str] | None,
-        typer.Option("--quantity", "-q", help="Only these quantities (monthly table)."),
+        typer.Option(
+            "--quantity",
+            "-q",
+            help="Only these quantities (repeatable; default: stock on screen, all in files).",
+        ),
     ] = None,
     progress: Annotated[
         bool | None, typer.Option("--progress/--no-progress", help="Progress bar.")
