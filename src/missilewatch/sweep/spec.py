@@ -339,12 +339,10 @@ def sweep_fields(model: type[BaseModel] = SweepSpec, prefix: str = "") -> dict[s
     fields: dict[str, str] = {}
     for name, info in model.model_fields.items():
         dotted = f"{prefix}{name}"
+        fields[dotted] = info.description or ""
         nested = _section_type(info.annotation)
         if nested is not None:
-            fields[dotted] = info.description or ""
             fields.update(sweep_fields(nested, prefix=f"{dotted}."))
-        else:
-            fields[dotted] = info.description or ""
     return fields
 
 
