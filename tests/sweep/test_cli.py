@@ -189,3 +189,19 @@ def test_a_bad_sweep_file_exits_2_naming_file_and_field(
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in result.stderr
     assert str(path) in lines[0] and "parameter 1 (production.factor): values" in lines[0]
+
+
+def test_an_unreachable_dask_scheduler_is_one_line() -> None:
+    pytest.importorskip("distributed")
+    from missilewatch.cli.sweep import _dask_executor
+    from missilewatch.errors import MissilewatchError
+
+    # Port 9 (discard) has no scheduler; a short timeout keeps the test quick.
+    with (
+        pytest.raises(
+            MissilewatchError, match=r"^--dask-scheduler: cannot connect to tcp://"
+        ) as error,
+        _dask_executor("tcp://127.0.0.1:9", timeout="1s"),
+    ):
+        pass
+    assert "\n" not in str(error.value)

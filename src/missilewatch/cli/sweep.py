@@ -203,7 +203,7 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[Executor | None]:
 
 
 @contextmanager
-def _dask_executor(address: str) -> Iterator[Executor]:
+def _dask_executor(address: str, timeout: str = "20s") -> Iterator[Executor]:
     try:
         from distributed import Client
     except ImportError:
@@ -211,7 +211,7 @@ def _dask_executor(address: str) -> Iterator[Executor]:
             "--dask-scheduler: Dask is not installed (pip install 'missilewatch[cluster]')"
         ) from None
     try:
-        client = Client(address, timeout="20s")
+        client = Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise MissilewatchError(
