@@ -294,6 +294,10 @@ def test_cli_warns_only_about_the_selection() -> None:
     )  # fmt: skip
     assert kinzhal.exit_code == 0, kinzhal.output
     assert "Kh-101" not in kinzhal.output
+    # Without --start the screen shows the last 12 observed months and the forecast.
+    rows = [line for line in kinzhal.output.splitlines() if "Kinzhal *" in line]
+    assert sum(" yes " in row for row in rows) == 12
+    assert rows[-1].startswith("│ 2026-06") and "From 20" in kinzhal.output
     with pytest.warns(MissilewatchWarning, match=KH101_WARNING):
         cruise = CliRunner().invoke(
             app, ["stockpile", "--class", "cruise", "--until", "2026-06", "--paths", "500",

@@ -133,7 +133,11 @@ def stockpile_command(
     ] = None,
     until: Annotated[str, typer.Option("--until", help="Last month, YYYY-MM.")] = "2027-12",
     start: Annotated[
-        str | None, typer.Option("--start", help="First month shown (default: ledger start).")
+        str | None,
+        typer.Option(
+            "--start",
+            help="First month shown (default: ledger start; on screen: 12 months of history).",
+        ),
     ] = None,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")] = 10_000,
     seed: SeedOption = 0,
@@ -184,10 +188,15 @@ def stockpile_command(
             warn=False,
         )
     selection = {"family": family or None, "weapon_class": weapon_class or None}
+    on_screen = fmt is OutputFormat.table and output is None
+    first_shown = start
+    if on_screen and start is None:
+        # Three and a half years of months per series do not fit a screen; a file does.
+        first_shown = str(outcome.setup.history.months[-1] - (SCREEN_HISTORY_MONTHS - 1))
     if summary:
         frame = api.summary_frame(outcome, **selection)
     else:
-        frame = api.stockpile_frame(outcome, **selection, start=start, until=until)
+        frame = api.stockpile_frame(outcome, **selection, start=first_shown, until=until)
         if quantity:
             frame = frame[frame["quantity"].isin(quantity)].reset_index(drop=True)
     # Only the families asked for: a Kinzhal table should not warn about Kh-101.
@@ -198,9 +207,14 @@ def stockpile_command(
         + _conditioning_note(outcome, shown_families)
         + _sample_size_note(outcome, shown_families, paths)
     )
-    if fmt is OutputFormat.table and output is None:
+    if on_screen:
+        earlier = (
+            f"From {first_shown}; earlier months with --start. "
+            if start is None and not summary
+            else ""
+        )
         screen_caption = (
-            caption + f"{ASSUMPTION_MARK} rests on a figure without a published source "
+            caption + earlier + f"{ASSUMPTION_MARK} rests on a figure without a published source "
             "(assumption). Every column and quantity: --format csv|json|parquet. " + CREDIT
         )
         if summary:
@@ -235,6 +249,9 @@ def _conditioning_note(outcome: StockpileRun, families: list[str]) -> str:
         return "no dated estimate conditions these families. "
     return f"conditioned on {len(ids)} dated estimates ({', '.join(ids)}). "
 
+
+#: Observed months shown on screen when no --start is given.
+SCREEN_HISTORY_MONTHS = 12
 
 #: Below this effective sample size the caption says the bands rest on few paths.
 FEW_EFFECTIVE_PATHS = 500
