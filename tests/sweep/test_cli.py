@@ -92,6 +92,17 @@ def test_sensitivity_table_with_the_results_kept_in_a_file(
     assert again["spearman"].tolist() == pytest.approx(table["spearman"].tolist(), nan_ok=True)
 
 
+def test_the_progress_bar_counts_points_on_standard_error(
+    tiny_sweep: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, errors = _in_process(
+        monkeypatch, capsys, "sweep", str(tiny_sweep), "--progress", "-f", "csv"
+    )
+    assert code == 0, errors
+    assert len(_csv(out)) == 2
+    assert "Traceback" not in errors
+
+
 def test_results_as_json_with_months_as_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -126,7 +126,10 @@ def sweep_command(
     if workers > 1 and dask_scheduler is not None:
         raise ParameterError("--workers and --dask-scheduler: choose one")
     plan = sweeps.plan_sweep(file, seed=seed, paths=paths, until=until, db=db, estimates=estimates)
-    with _executor(workers, dask_scheduler) as executor, _progress(progress) as update:
+    with (
+        _executor(workers, dask_scheduler) as executor,
+        _progress(progress, len(plan.tasks)) as update,
+    ):
         finished = sweeps.execute(
             plan.tasks, executor=executor, progress=update, points=plan.points
         )
@@ -222,7 +225,7 @@ def _dask_executor(address: str, timeout: str = "20s") -> Iterator[Executor]:
 
 
 @contextmanager
-def _progress(enabled: bool | None) -> Iterator[Callable[[int, int], None] | None]:
+def _progress(enabled: bool | None, total: int) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar over finished points on standard error."""
     show = sys.stderr.isatty() if enabled is None else enabled
     if not show:
@@ -245,7 +248,8 @@ def _progress(enabled: bool | None) -> Iterator[Callable[[int, int], None] | Non
         console=err_console,
         transient=True,
     ) as bar:
-        task = bar.add_task("sweep", total=None)
+        # The total is known before the first point finishes, so the bar never shows None.
+        task = bar.add_task("sweep", total=total)
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
