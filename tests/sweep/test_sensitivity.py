@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.sweep.conftest import write_sweep
 
 from missilewatch.errors import ParameterError
@@ -111,3 +113,20 @@ def test_sensitivity_needs_the_parameter_columns() -> None:
         sensitivity(frame)
     with pytest.raises(ParameterError, match="statistic"):
         sensitivity(frame, parameters=["point"], statistic="p42")
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32), shift=st.floats(-5, 5), scale=st.floats(0.1, 10))
+def test_rank_measures_ignore_monotone_rescaling_of_the_output(
+    seed: int, shift: float, scale: float
+) -> None:
+    """Ranks do not change when an output is shifted, scaled or exponentiated."""
+    rng = np.random.default_rng(seed)
+    points = pd.DataFrame(rng.random((30, 3)), columns=NAMES)
+    points.index.name = "point"
+    y = points[NAMES[0]] - 0.5 * points[NAMES[1]] + rng.normal(0, 0.1, 30)
+    plain = sensitivity(_frame(points, {"y": y.to_numpy()}, "random"))
+    moved = sensitivity(_frame(points, {"y": np.exp(scale * y.to_numpy() + shift)}, "random"))
+    columns = ["spearman", "prcc"]
+    np.testing.assert_allclose(moved[columns], plain[columns], atol=1e-9)
+    assert moved["rank"].tolist() == plain["rank"].tolist()
