@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -113,3 +114,43 @@ def _format_cell(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
     return str(value)
+
+
+@contextmanager
+def progress_bar(
+    enabled: bool | None, label: str, unit: str, total: int | None = None
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on standard error, yielding ``update(done, total)`` or None.
+
+    ``enabled=None`` shows the bar only on a terminal, so pipes and files stay clean.
+    """
+    show = sys.stderr.isatty() if enabled is None else enabled
+    if not show:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        # MofN copes with a total that is not known yet (shown as "?").
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +18,7 @@ from missilewatch.cli.common import (
     emit_frame,
     err_console,
     for_screen,
+    progress_bar,
 )
 
 CREDIT = (
@@ -66,31 +64,6 @@ class CalibrationPeriod(StrEnum):
     month = "month"
     quarter = "quarter"
     year = "year"
-
-
-@contextmanager
-def _progress(enabled: bool | None, label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on standard error, or nothing when not on a terminal."""
-    show = sys.stderr.isatty() if enabled is None else enabled
-    if not show:
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 #: Columns shown in an on-screen table (files get every column).
@@ -187,7 +160,7 @@ def raid_command(
     stock_on_hand = (
         api.parse_stock(stock, setup.defense.tracked_names) if stock is not None else None
     )
-    with _progress(progress, "raid") as update:
+    with progress_bar(progress, "raid", "raids") as update:
         result = api.raid(
             counts, paths=paths, seed=seed, defense=setup, stock=stock_on_hand, progress=update
         )
@@ -236,7 +209,7 @@ def defense_command(
         adjustments = Adjustments(
             extra_interceptors_per_month=api.parse_stock(extra, setup.defense.tracked_names)
         )
-    with _progress(progress, "campaign") as update:
+    with progress_bar(progress, "campaign", "paths") as update:
         result = api.defense_campaign(
             until=until,
             start=start,

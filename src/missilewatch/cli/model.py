@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,6 +21,7 @@ from missilewatch.cli.common import (
     emit_frame,
     err_console,
     for_screen,
+    progress_bar,
 )
 
 EstimatesOption = Annotated[
@@ -100,30 +99,6 @@ CREDIT = (
 )
 
 
-@contextmanager
-def _progress(enabled: bool, label: str, total: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on standard error, only on a terminal (or when asked)."""
-    if not enabled:
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        TextColumn("{task.completed:,.0f}/{task.total:,.0f} paths"),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=total)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
 def stockpile_command(
     family: Annotated[
         list[str] | None, typer.Option("--family", help="A modelled family (repeatable).")
@@ -177,7 +152,7 @@ def stockpile_command(
             f"(one of: {', '.join(api.QUANTITIES)})"
         )
     show_bar = progress if progress is not None else sys.stderr.isatty()
-    with _progress(show_bar, "stockpile", paths) as callback:
+    with progress_bar(show_bar, "stockpile", "paths", paths) as callback:
         outcome = api.simulate_stockpile(
             until=until,
             paths=paths,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +16,7 @@ from missilewatch.cli.common import (
     OutputFormat,
     OutputOption,
     emit_frame,
-    err_console,
+    progress_bar,
 )
 from missilewatch.errors import MissilewatchError, ParameterError
 
@@ -128,7 +127,7 @@ def sweep_command(
     plan = sweeps.plan_sweep(file, seed=seed, paths=paths, until=until, db=db, estimates=estimates)
     with (
         _executor(workers, dask_scheduler) as executor,
-        _progress(progress, len(plan.tasks)) as update,
+        progress_bar(progress, "sweep", "points", len(plan.tasks)) as update,
     ):
         finished = sweeps.execute(
             plan.tasks, executor=executor, progress=update, points=plan.points
@@ -222,36 +221,3 @@ def _dask_executor(address: str, timeout: str = "20s") -> Iterator[Executor]:
         ) from None
     with client:
         yield client.get_executor()
-
-
-@contextmanager
-def _progress(enabled: bool | None, total: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar over finished points on standard error."""
-    show = sys.stderr.isatty() if enabled is None else enabled
-    if not show:
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("sweep"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} points"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        # The total is known before the first point finishes, so the bar never shows None.
-        task = bar.add_task("sweep", total=total)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
