@@ -191,7 +191,6 @@ def test_campaign_frames_from_the_real_defense(real_setup: api.DefenseSetup) -> 
 
 def test_defense_campaign_over_the_real_forecast(snapshot_db: Path) -> None:
     """End to end: the stock-flow engine's forecast, the shipped estimates, the ledger."""
-    pytest.importorskip("missilewatch.api.stockpile")
     baseline = api.defense_campaign(until="2027-06", paths=400, seed=3, db=snapshot_db)
     again = api.defense_campaign(until="2027-06", paths=400, seed=3, db=snapshot_db)
     pd.testing.assert_frame_equal(baseline.monthly, again.monthly)

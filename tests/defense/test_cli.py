@@ -159,7 +159,6 @@ assumption = true
 
 
 def test_defense_command_writes_the_depletion_distribution() -> None:
-    pytest.importorskip("missilewatch.api.stockpile")
     code, out, err = run_cli(
         [
             "defense",

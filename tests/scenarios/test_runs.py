@@ -14,8 +14,6 @@ import pytest
 
 from missilewatch.errors import MissilewatchWarning
 
-pytest.importorskip("missilewatch.api.stockpile")
-
 from missilewatch.scenarios import (
     ScenarioRun,
     compare_runs,
