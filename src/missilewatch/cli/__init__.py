@@ -10,6 +10,7 @@ import sys
 import warnings
 
 import typer
+from rich.text import Text
 
 from missilewatch import __version__
 from missilewatch.cli import defense, ledger, model, scenarios, sweep, web
@@ -56,7 +57,9 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     # Users need the message, not the source line that raised it.
-    err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(
+        Text.assemble(("warning:", "yellow"), " ", str(message)), highlight=False, soft_wrap=True
+    )
 
 
 def main() -> None:
@@ -65,5 +68,8 @@ def main() -> None:
     try:
         app()
     except MissilewatchError as error:
-        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        # Text, not markup: messages quote file contents and names such as "[[family]]".
+        err_console.print(
+            Text.assemble(("error:", "bold red"), " ", str(error)), highlight=False, soft_wrap=True
+        )
         sys.exit(error.exit_code)
