@@ -4,8 +4,9 @@
 scenario runs through the stock-flow engine and the air-defense campaign, the
 estimates table), renders the charts with :mod:`missilewatch.report.charts` and
 writes ONE self-contained HTML file: plotly.js is inlined from the plotly package, so
-the file opens offline. A section whose engine is not part of the build is left out
-and named as missing; nothing is filled in with made-up numbers.
+the file opens offline. A section the runs cannot fill (e.g. a ceasefire that ends
+after the forecast) is left out and named as missing; nothing is filled in with
+made-up numbers.
 """
 
 from __future__ import annotations
@@ -90,35 +91,29 @@ def build_report(
         built += launch_charts + intercept_charts
         observed_launches = findings.recent_launches(monthly)
 
-        runs: list[scenario_runs.ScenarioRun] = []
-        if scenario_runs.stockpile_available():
-            # The engines warn about reported clamps (e.g. a stock that estimates cannot
-            # explain); the report shows them as model notes instead of losing them.
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", MissilewatchWarning)
-                runs = scenario_runs.run_scenarios(
-                    wanted,
-                    paths=paths,
-                    seed=seed,
-                    until=until,
-                    db=db,
-                    estimates=estimates,
-                    progress=progress,
-                )
-            for warning in caught:
-                if issubclass(warning.category, MissilewatchWarning):
-                    note = str(warning.message)
-                    if note not in result.model_notes:
-                        result.model_notes.append(note)
-                else:
-                    warnings.warn_explicit(
-                        warning.message, warning.category, warning.filename, warning.lineno
-                    )
-            result.run_ids = [run.run_id for run in runs if run.run_id is not None]
-        else:
-            result.missing_sections.append(
-                "stockpile and scenario sections (the stock-flow engine is not in this build)"
+        # The engines warn about reported clamps (e.g. a stock that estimates cannot
+        # explain); the report shows them as model notes instead of losing them.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", MissilewatchWarning)
+            runs = scenario_runs.run_scenarios(
+                wanted,
+                paths=paths,
+                seed=seed,
+                until=until,
+                db=db,
+                estimates=estimates,
+                progress=progress,
             )
+        for warning in caught:
+            if issubclass(warning.category, MissilewatchWarning):
+                note = str(warning.message)
+                if note not in result.model_notes:
+                    result.model_notes.append(note)
+            else:
+                warnings.warn_explicit(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
+        result.run_ids = [run.run_id for run in runs if run.run_id is not None]
         by_name = {run.name: run for run in runs}
         baseline = by_name.get("baseline")
         stockpile_charts: list[Chart] = []
@@ -170,11 +165,6 @@ def build_report(
                 )
                 defense_charts.append(charts.depletion_distribution(depletion))
                 result.findings += findings.depletion_findings(baseline, estimates=estimates)
-            elif scenario_runs.stockpile_available():
-                result.missing_sections.append(
-                    "interceptor and depletion sections (the air-defense campaign is not in "
-                    "this build)"
-                )
         built += stockpile_charts + comparison_charts + defense_charts
         # The four questions of the public debate open the report; the observed launch
         # counts they rest on follow.

@@ -9,19 +9,19 @@ random numbers): differences between them come from the scenario, not from noise
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from missilewatch import __version__
+from missilewatch.api import defense as air_defense
+from missilewatch.api import stockpile as stock_flow
+from missilewatch.api.stockpile import StockpileRun
 from missilewatch.errors import MissilewatchError, ParameterError
 from missilewatch.model.adjustments import Adjustments
 from missilewatch.scenarios.spec import (
@@ -34,9 +34,6 @@ from missilewatch.scenarios.spec import (
     parse_scenario,
 )
 from missilewatch.scenarios.store import RunInputs, StoredRun, load_run, save_run
-
-if TYPE_CHECKING:
-    from missilewatch.api.stockpile import StockpileRun
 
 #: Called after each step with (description, steps done, steps in total).
 ProgressCallback = Callable[[str, int, int], None]
@@ -59,14 +56,6 @@ class ScenarioRun:
 
     def frame(self, kind: str) -> pd.DataFrame | None:
         return self.results.get(kind)
-
-
-def stockpile_available() -> bool:
-    return importlib.util.find_spec("missilewatch.api.stockpile") is not None
-
-
-def defense_available() -> bool:
-    return importlib.util.find_spec("missilewatch.api.defense") is not None
 
 
 def estimates_fingerprint(estimates: Path | None = None) -> str:
@@ -276,20 +265,6 @@ def _run_engines(
 ) -> dict[str, pd.DataFrame]:
     """Result frames of one run, by kind."""
     results: dict[str, pd.DataFrame] = {}
-    if not stockpile_available():
-        raise MissilewatchError("run: the stock-flow engine is not installed in this build")
-    # Imported by name: the engines are optional parts of a build.
-    stock_flow = importlib.import_module("missilewatch.api.stockpile")
-
-    common = {
-        "start": inputs.forecast_start,
-        "until": inputs.until,
-        "paths": inputs.paths,
-        "seed": inputs.seed,
-        "db": db,
-        "estimates": estimates,
-        "adjustments": adjustments,
-    }
     # One engine run gives both frames (the summary uses the engine's own forecast start,
     # the same rule). The stockpile frame keeps the whole ledger history, so a fan chart
     # can show the reconstruction before the forecast.
@@ -304,12 +279,18 @@ def _run_engines(
     results["stockpile"] = stock_flow.stockpile_frame(outcome, until=inputs.until)
     results["summary"] = stock_flow.summary_frame(outcome)
     results["class_paths"] = class_path_figures(outcome)
-    if defense_available():
-        defense = importlib.import_module("missilewatch.api.defense")
-        campaign = defense.defense_campaign(**common)
-        results["defense_monthly"] = campaign.monthly
-        results["defense_depletion"] = campaign.depletion
-        results["defense_summary"] = campaign.summary
+    campaign = air_defense.defense_campaign(
+        start=inputs.forecast_start,
+        until=inputs.until,
+        paths=inputs.paths,
+        seed=inputs.seed,
+        db=db,
+        estimates=estimates,
+        adjustments=adjustments,
+    )
+    results["defense_monthly"] = campaign.monthly
+    results["defense_depletion"] = campaign.depletion
+    results["defense_summary"] = campaign.summary
     return results
 
 
