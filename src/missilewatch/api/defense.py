@@ -11,8 +11,6 @@ Ukrainian Air Force reports, via the public dataset "Massive Missile Attacks on 
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import math
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -24,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from missilewatch.api.stockpile import forecast_strikes
 from missilewatch.defense import calibration
 from missilewatch.defense.campaign import NOT_DEPLETED, CampaignDraws, simulate_campaign
 from missilewatch.defense.engagement import MAX_ENGAGED_SHARE
@@ -45,7 +44,7 @@ from missilewatch.defense.raid import (
     scale_raid,
     simulate_raid,
 )
-from missilewatch.errors import InputError, MissilewatchError, ParameterError, UnknownNameError
+from missilewatch.errors import InputError, ParameterError, UnknownNameError
 from missilewatch.model.adjustments import BASELINE, Adjustments
 from missilewatch.paths import package_data
 
@@ -773,24 +772,15 @@ def defense_campaign(
     """
     if paths < 1:
         raise ParameterError(f"paths: must be at least 1, got {paths}")
-    try:
-        stock_flow = importlib.import_module("missilewatch.api.stockpile")
-    except ImportError:
-        raise MissilewatchError(
-            "defense: the stock-flow engine (missilewatch.api.stockpile) is not available"
-        ) from None
-    options: dict[str, Any] = {}
-    if "estimates" in inspect.signature(stock_flow.forecast_strikes).parameters:
-        # The same user estimates file for both sides of the balance.
-        options["estimates"] = estimates
-    forecast = stock_flow.forecast_strikes(
+    forecast = forecast_strikes(
         until=until,
         start=start,
         paths=paths,
         seed=seed,
         db=db,
         adjustments=adjustments,
-        **options,
+        # The same user estimates file for both sides of the balance.
+        estimates=estimates,
     )
     months = list(forecast.months)
     first_day = months[0].start_time.date()
