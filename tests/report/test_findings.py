@@ -421,3 +421,51 @@ def test_shares_of_paths_claim_no_false_certainty() -> None:
     assert findings.share(0.5) == "50%"
     assert findings.share(0.006) == "1%"
     assert findings.share(0.0) == "<1%"
+
+
+def _effective(run: ScenarioRun, name: str) -> float:
+    summary = _frame(run, "summary")
+    rows = summary[
+        (summary["level"] == "class")
+        & (summary["name"] == name)
+        & (summary["metric"] == "effective_sample_size")
+    ]
+    return float(rows["p50"].iloc[0])
+
+
+def test_ranges_on_few_effective_paths_say_so_next_to_the_numbers(
+    built_report: ReportResult, runs: dict[str, ScenarioRun]
+) -> None:
+    baseline, ceasefire = runs["baseline"], runs["ceasefire-6m"]
+    flagged = 0
+    for key in ("production-vs-launches", "stockpile-now", "ceasefire"):
+        finding = _finding(built_report, key)
+        for name in findings.HEADLINE_CLASSES:
+            if f"{name}:effective_paths" not in finding.figures:
+                continue
+            effective = _effective(baseline, name)
+            if key == "ceasefire":
+                effective = min(effective, _effective(ceasefire, name))
+            assert finding.figures[f"{name}:effective_paths"] == pytest.approx(effective)
+            note = (
+                f"[range rests on only about {effective:,.0f} effective paths of "
+                f"{baseline.inputs.paths:,}]"
+            )
+            label = findings._class_label(name)
+            # The note follows the class's own figures in the answer, before the next class.
+            parts = [part for part in finding.answer.split(";") if label in part]
+            if effective < findings.FEW_EFFECTIVE_PATHS:
+                flagged += 1
+                assert any(note in part for part in parts), (key, name, finding.answer)
+            else:
+                assert note not in finding.answer
+    # The test store runs few paths, so at least one headline class is flagged.
+    assert flagged > 0
+
+
+def test_no_note_when_a_class_rests_on_enough_effective_paths() -> None:
+    assert findings._thin(findings.FEW_EFFECTIVE_PATHS, 20_000) == ""
+    assert findings._thin(float("nan"), 20_000) == ""
+    assert findings._thin(32.4, 2_000) == (
+        " [range rests on only about 32 effective paths of 2,000]"
+    )

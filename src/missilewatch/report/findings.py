@@ -365,6 +365,18 @@ def _summary_value(summary: pd.DataFrame, name: str, metric: str) -> float:
     return float(rows["p50"].iloc[0]) if not rows.empty else float("nan")
 
 
+def _effective_paths(summary: pd.DataFrame, name: str) -> float:
+    """A class's effective sample size in a run's summary (NaN: not reported)."""
+    return _summary_value(summary, name, "effective_sample_size")
+
+
+def _thin(effective: float, paths: int) -> str:
+    """Words placed next to a class's figures when its range rests on few effective paths."""
+    if np.isnan(effective) or effective >= FEW_EFFECTIVE_PATHS:
+        return ""
+    return f" [range rests on only about {effective:,.0f} effective paths of {paths:,}]"
+
+
 def _few_paths(summary: pd.DataFrame, classes: Sequence[str], paths: int) -> str:
     """A detail line naming classes whose range rests on few effective paths."""
     thin = []
@@ -479,16 +491,19 @@ def production_findings(
                 f"{name}:probability": probability,
             }
         )
+        effective = _effective_paths(summary, name)
+        figures[f"{name}:effective_paths"] = effective
+        thin = _thin(effective, baseline.inputs.paths)
         if name in HEADLINE_CLASSES:
             headline.append(
                 f"{_class_label(name)} {_signed(middle)} ({_signed_range(low, high)}), "
-                f"{share(probability)}"
+                f"{share(probability)}{thin}"
             )
         line = (
             f"{_capital(_class_label(name))}: production exceeding launches is "
             f"{_likelihood(probability)} (probability {share(probability)}); "
             f"{_signed(middle)} a month ({RANGE_LABEL} {_signed_range(low, high)}) against "
-            f"{_count(float(np.mean(fired)) / 12)} launched a month."
+            f"{_count(float(np.mean(fired)) / 12)} launched a month{thin}."
         )
         outflow_records = other_outflows(members.get(name, []), estimates_frame)
         if outflow_records:
@@ -589,15 +604,24 @@ def stockpile_findings(
             }
         )
         label = _class_label(name)
+        effective = _effective_paths(summary, name)
+        figures[f"{name}:effective_paths"] = effective
+        thin = _thin(effective, baseline.inputs.paths)
         if name in HEADLINE_CLASSES:
-            now_parts.append(f"{label} {_count(now['p50'])} ({_range(now['p5'], now['p95'])})")
-            past_parts.append(f"{label} {_signed(past[1])} ({_signed_range(past[0], past[2])})")
-            ahead_parts.append(f"{label} {_signed(ahead[1])} ({_signed_range(ahead[0], ahead[2])})")
+            now_parts.append(
+                f"{label} {_count(now['p50'])} ({_range(now['p5'], now['p95'])}){thin}"
+            )
+            past_parts.append(
+                f"{label} {_signed(past[1])} ({_signed_range(past[0], past[2])}){thin}"
+            )
+            ahead_parts.append(
+                f"{label} {_signed(ahead[1])} ({_signed_range(ahead[0], ahead[2])}){thin}"
+            )
         line = (
             f"{_capital(label)}: {_count(now['p50'])} ({RANGE_LABEL} "
             f"{_range(now['p5'], now['p95'])}); {_signed(past[1])} over the 12 months before "
             f"({_signed_range(past[0], past[2])}); {_count(at_end['p50'])} by "
-            f"{_month_name(end)} ({_range(at_end['p5'], at_end['p95'])})."
+            f"{_month_name(end)} ({_range(at_end['p5'], at_end['p95'])}){thin}."
         )
         if not np.isnan(unmet) and unmet >= 0.05:
             line += (
@@ -684,15 +708,26 @@ def ceasefire_findings(baseline: ScenarioRun, ceasefire: ScenarioRun) -> list[Fi
             }
         )
         label = _class_label(name)
+        # The gain rests on both runs' paths: the fewer effective paths of the two.
+        effective = float(
+            np.nanmin(
+                [_effective_paths(_stored(run, "summary"), name) for run in (ceasefire, baseline)]
+                + [np.inf]
+            )
+        )
+        effective = np.nan if np.isinf(effective) else effective
+        figures[f"{name}:effective_paths"] = effective
+        thin = _thin(effective, ceasefire.inputs.paths)
         if name in HEADLINE_CLASSES:
             headline.append(
                 f"{label} {_count(after['p50'])} ({_range(after['p5'], after['p95'])}), "
                 f"{_signed(gain[1])} ({_signed_range(gain[0], gain[2])}) over the baseline"
+                f"{thin}"
             )
         details.append(
             f"{_capital(label)}: {_count(after['p50'])} ({RANGE_LABEL} "
             f"{_range(after['p5'], after['p95'])}) against {_count(base['p50'])} without the "
-            f"ceasefire; gain {_signed(gain[1])} ({_signed_range(gain[0], gain[2])})."
+            f"ceasefire; gain {_signed(gain[1])} ({_signed_range(gain[0], gain[2])}){thin}."
         )
     if not details:
         return []
