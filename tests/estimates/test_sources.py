@@ -24,6 +24,12 @@ REPOST_HOSTS = frozenset(
         "buzzclips.de",
         "feedman.me",
         "up2info.com",
+        "newsbytesapp.com",
+        "shadowline.pro",
+        "oe-mag.co.uk",
+        "htnoticias.com",
+        "devdiscourse.com",  # republishes agency copy (Reuters)
+        "onvista.de",  # republishes agency copy (Reuters)
         "github.com",  # mirrors of reports kept in repositories
     }
 )
