@@ -85,13 +85,7 @@ STOCKPILE_MEDIANS = """() => document.getElementById("chart-stockpile").data
     .map((trace) => ({name: trace.name, y: Array.from(trace.y)}))"""
 
 
-def _require_scenarios(page: Any) -> None:
-    if page.locator("#scenario-form").count() == 0:
-        pytest.skip("the stock-flow engine is not installed, so there is no scenario form")
-
-
 def test_scenario_form_redraws_the_stockpile_chart(page: Any, artifacts: Path) -> None:
-    _require_scenarios(page)
     wait_for_redraw(page, "chart-stockpile", 0)
     baseline = page.evaluate(STOCKPILE_MEDIANS)
     assert [trace["name"] for trace in baseline] == ["median"]
@@ -111,7 +105,6 @@ def test_scenario_form_redraws_the_stockpile_chart(page: Any, artifacts: Path) -
 
 
 def test_scenario_form_shows_a_bad_value(page: Any, artifacts: Path) -> None:
-    _require_scenarios(page)
     page.fill("#scenario-form input[name=paths]", "5000000")
     page.click("#scenario-run")
     message = page.locator("#scenario-error")
@@ -128,13 +121,7 @@ SATURATION_MEAN = """() => {
 }"""
 
 
-def _require_raid(page: Any) -> None:
-    if page.locator("#raid-form").count() == 0:
-        pytest.skip("the air-defense engine is not installed, so there is no raid form")
-
-
 def test_raid_form_draws_leakers_and_the_saturation_curve(page: Any, artifacts: Path) -> None:
-    _require_raid(page)
     # The families the model engages are offered as suggestions once listed.
     page.wait_for_function(
         "() => document.querySelectorAll('#raid-threats option').length > 0", timeout=20_000
@@ -189,7 +176,6 @@ def test_raid_form_draws_leakers_and_the_saturation_curve(page: Any, artifacts: 
     [("Tomahawk=5", "unknown threat 'Tomahawk'"), ("Iskander-M=0", "no missiles")],
 )
 def test_raid_form_shows_a_bad_raid(page: Any, artifacts: Path, raid: str, needle: str) -> None:
-    _require_raid(page)
     page.fill("#raid-text", raid)
     page.click("#raid-run")
     message = page.locator("#raid-error")

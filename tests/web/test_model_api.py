@@ -16,16 +16,6 @@ from missilewatch.web.schemas import MAX_PATHS, MAX_RAID_SIZE
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-def _engines(client: TestClient) -> dict[str, bool]:
-    engines: dict[str, bool] = client.get("/api/health").json()["engines"]
-    return engines
-
-
-def _require(client: TestClient, engine: str) -> None:
-    if not _engines(client)[engine]:
-        pytest.skip(f"the {engine} engine is not installed")
-
-
 def _assert_refused(response: Any, status: int, field: str | None, *needles: str) -> None:
     assert response.status_code == status, response.text
     body = response.json()
@@ -39,7 +29,6 @@ RAID = {"Iskander-M": 20, "Kh-101/Kh-555": 30}
 
 
 def test_raid_matches_the_python_api(client: TestClient) -> None:
-    _require(client, "raid")
     from missilewatch.api.defense import raid
 
     response = client.post("/api/raid", json={"raid": RAID, "paths": 500, "seed": 3})
@@ -79,12 +68,10 @@ def test_raid_matches_the_python_api(client: TestClient) -> None:
 def test_bad_raids_are_refused(
     client: TestClient, body: dict[str, Any], status: int, field: str | None, needle: str
 ) -> None:
-    _require(client, "raid")
     _assert_refused(client.post("/api/raid", json=body), status, field, needle)
 
 
 def test_raid_as_text_gives_the_same_answer(client: TestClient) -> None:
-    _require(client, "raid")
     as_object = client.post("/api/raid", json={"raid": RAID, "paths": 400, "seed": 5}).json()
     as_text = client.post(
         "/api/raid", json={"raid": "Iskander-M=20, Kh-101/Kh-555=30", "paths": 400, "seed": 5}
@@ -94,7 +81,6 @@ def test_raid_as_text_gives_the_same_answer(client: TestClient) -> None:
 
 
 def test_raid_saturation_chart_carries_the_curve(client: TestClient) -> None:
-    _require(client, "raid")
     body = client.post("/api/raid", json={"raid": RAID, "paths": 400, "seed": 2}).json()
     curve = body["saturation"]
     figure = body["figures"]["saturation"]
@@ -114,7 +100,6 @@ def test_raid_saturation_chart_carries_the_curve(client: TestClient) -> None:
 
 
 def test_raid_share_chart_shows_the_ballistic_part(client: TestClient) -> None:
-    _require(client, "raid")
     body = client.post("/api/raid", json={"raid": RAID, "paths": 400, "seed": 2}).json()
     figure = body["figures"]["saturation-share"]
     traces = {trace.get("name"): trace for trace in figure["data"]}
@@ -130,7 +115,6 @@ def test_raid_share_chart_shows_the_ballistic_part(client: TestClient) -> None:
 
 
 def test_raid_interceptors_name_their_fire_system(client: TestClient) -> None:
-    _require(client, "raid")
     body = client.post("/api/raid", json={"raid": {"Iskander-M": 60}, "paths": 400}).json()
     systems = {row["interceptor"]: row["fire_system"] for row in body["interceptors"]}
     assert systems["PAC-3 MSE"] == systems["PAC-2 GEM-T"] == "Patriot"
@@ -138,7 +122,6 @@ def test_raid_interceptors_name_their_fire_system(client: TestClient) -> None:
 
 
 def test_raid_threats_are_the_engaged_families(client: TestClient) -> None:
-    _require(client, "raid")
     rows = client.get("/api/raid/threats").json()["threats"]
     by_name = {row["threat"]: row for row in rows}
     assert {"Iskander-M", "Kinzhal", "Kh-101/Kh-555", "Shahed/Geran"} <= set(by_name)
@@ -149,7 +132,6 @@ def test_raid_threats_are_the_engaged_families(client: TestClient) -> None:
 
 
 def test_malformed_json_is_a_4xx(client: TestClient) -> None:
-    _require(client, "raid")
     response = client.post(
         "/api/raid", content=b"{not json", headers={"Content-Type": "application/json"}
     )
@@ -172,7 +154,6 @@ def _quietly(compute: Any) -> tuple[Any, list[str]]:
 
 
 def test_stockpile_matches_the_python_api(client: TestClient) -> None:
-    _require(client, "stockpile")
     response = client.get("/api/stockpile", params={**QUICK, "weapon_class": "ballistic"})
     assert response.status_code == 200
     body = response.json()
@@ -192,7 +173,6 @@ def _final_stock(body: dict[str, Any], name: str) -> float:
 
 
 def test_ceasefire_leaves_a_larger_stockpile(client: TestClient) -> None:
-    _require(client, "scenarios")
     baseline = client.post("/api/scenario-runs", json=QUICK)
     ceasefire = client.post("/api/scenario-runs", json={**QUICK, "ceasefire_months": 6})
     assert baseline.status_code == ceasefire.status_code == 200
@@ -207,7 +187,6 @@ def test_ceasefire_leaves_a_larger_stockpile(client: TestClient) -> None:
 
 
 def test_extra_interceptors_delay_depletion(client: TestClient) -> None:
-    _require(client, "defense")
     baseline = client.post("/api/scenario-runs", json=QUICK).json()
     more = client.post(
         "/api/scenario-runs",
@@ -223,7 +202,6 @@ def test_extra_interceptors_delay_depletion(client: TestClient) -> None:
 
 
 def test_defense_depletion_distribution_sums_to_one(client: TestClient) -> None:
-    _require(client, "defense")
     response = client.get("/api/defense", params=QUICK)
     assert response.status_code == 200
     body = response.json()
@@ -253,11 +231,9 @@ def test_defense_depletion_distribution_sums_to_one(client: TestClient) -> None:
 def test_bad_scenario_values_are_refused(
     client: TestClient, body: dict[str, Any], status: int, field: str | None, needle: str
 ) -> None:
-    _require(client, "scenarios")
     _assert_refused(client.post("/api/scenario-runs", json=body), status, field, needle)
 
 
 def test_stockpile_paths_limit_is_named(client: TestClient) -> None:
-    _require(client, "stockpile")
     response = client.get("/api/stockpile", params={"paths": 1_000_000})
     _assert_refused(response, 422, "paths", f"{MAX_PATHS:,}")

@@ -104,18 +104,12 @@ def create_app(
 
     app.state.meta = meta
 
-    if engines.status.ledger:
-        app.include_router(ledger_routes.router)
-    if engines.status.estimates:
-        app.include_router(estimates_routes.router)
-    if engines.status.stockpile:
-        app.include_router(model_routes.stockpile_router)
-    if engines.status.defense:
-        app.include_router(model_routes.defense_router)
-    if engines.status.raid:
-        app.include_router(model_routes.raid_router)
-    if engines.status.scenarios:
-        app.include_router(model_routes.scenario_router)
+    app.include_router(ledger_routes.router)
+    app.include_router(estimates_routes.router)
+    app.include_router(model_routes.stockpile_router)
+    app.include_router(model_routes.defense_router)
+    app.include_router(model_routes.raid_router)
+    app.include_router(model_routes.scenario_router)
 
     app.mount("/static", StaticFiles(directory=str(PACKAGE_DIR / "static")), name="static")
 
@@ -127,9 +121,9 @@ def create_app(
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    @app.get("/api/health", tags=["meta"], summary="Liveness and the engines present")
+    @app.get("/api/health", tags=["meta"], summary="Liveness and version")
     def health() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "engines": engines.status.as_dict()}
+        return {"status": "ok", "version": __version__}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request) -> HTMLResponse:
@@ -142,9 +136,12 @@ def create_app(
 
 def _meta(engines: Engines) -> dict[str, Any]:
     """Everything the page needs besides the charts: choices, limits, provenance."""
-    info: dict[str, Any] = {
+    families = engines.families()
+    present = set(families["weapon_class"])
+    first, last = engines.month_range()
+    data = ledger_routes.provenance(engines)
+    return {
         "version": __version__,
-        "engines": engines.status.as_dict(),
         "limits": {
             "max_paths": MAX_PATHS,
             "default_paths": DEFAULT_PATHS,
@@ -153,32 +150,17 @@ def _meta(engines: Engines) -> dict[str, Any]:
             "max_raid_size": MAX_RAID_SIZE,
             "max_body_bytes": MAX_BODY_BYTES,
         },
-        "classes": [],
-        "families": [],
-        "first_month": None,
-        "last_month": None,
-        "first_date": None,
-        "last_date": None,
-        "provenance": None,
+        "classes": [name for name in WEAPON_CLASSES if name in present],
+        "families": frame_records(families),
+        "first_month": str(first),
+        "last_month": str(last),
+        "first_date": data["first_date"],
+        "last_date": data["last_date"],
+        "provenance": data,
+        "assumptions": estimates_routes.estimates_records(engines),
+        "interceptors": estimates_routes.interceptor_types(engines),
+        "scenarios": model_routes.shipped_scenarios(),
     }
-    if engines.status.ledger:
-        families = engines.families()
-        present = set(families["weapon_class"])
-        info["classes"] = [name for name in WEAPON_CLASSES if name in present]
-        info["families"] = frame_records(families)
-        first, last = engines.month_range()
-        info["first_month"] = str(first)
-        info["last_month"] = str(last)
-        data = ledger_routes.provenance(engines)
-        info["provenance"] = data
-        info["first_date"] = data["first_date"]
-        info["last_date"] = data["last_date"]
-    if engines.status.estimates:
-        info["assumptions"] = estimates_routes.estimates_records(engines)
-        info["interceptors"] = estimates_routes.interceptor_types(engines)
-    if engines.status.scenarios:
-        info["scenarios"] = model_routes.shipped_scenarios()
-    return info
 
 
 def _warm(app: FastAPI) -> None:
@@ -186,17 +168,13 @@ def _warm(app: FastAPI) -> None:
     engines: Engines = app.state.engines
     try:
         app.state.meta()
-        if engines.status.ledger:
-            ledger_routes.launches_payload(engines, LaunchFigureQuery(kind="missiles"))
-            ledger_routes.launches_payload(engines, LaunchFigureQuery(kind="drones"))
-            ledger_routes.intercept_rates_payload(engines, FigureQuery())
+        ledger_routes.launches_payload(engines, LaunchFigureQuery(kind="missiles"))
+        ledger_routes.launches_payload(engines, LaunchFigureQuery(kind="drones"))
+        ledger_routes.intercept_rates_payload(engines, FigureQuery())
         # The model views take seconds to compute; do it before anyone asks.
-        if engines.status.stockpile:
-            model_routes.baseline_stockpile_figure(engines, StockpileQuery())
-        if engines.status.raid:
-            # The raid form lists the families it may contain as soon as the page loads.
-            model_routes.defense_setup(engines)
-        if engines.status.defense:
-            model_routes.campaign(engines, until=DEFAULT_UNTIL, paths=DEFAULT_PATHS, seed=0)
+        model_routes.baseline_stockpile_figure(engines, StockpileQuery())
+        # The raid form lists the families it may contain as soon as the page loads.
+        model_routes.defense_setup(engines)
+        model_routes.campaign(engines, until=DEFAULT_UNTIL, paths=DEFAULT_PATHS, seed=0)
     except Exception:  # warming is an optimisation; a failure shows up on real requests
         logger.exception("warming the dashboard cache failed")

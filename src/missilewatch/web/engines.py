@@ -1,8 +1,5 @@
-"""The dashboard's access to the public Python API, with availability and caching.
+"""The dashboard's cached access to the public Python API.
 
-Each view rests on one engine (the ledger, the estimates, the stock-flow model, the
-air-defense model, the scenarios). An engine that cannot be imported is reported as
-absent and its views and endpoints are left out, instead of showing made-up numbers.
 Results are deterministic for their inputs (filters, seed, paths, estimates file,
 data store), so they are memoised in a :class:`ResultCache` keyed by those inputs and
 by the modification times of the store and the estimates file.
@@ -10,70 +7,20 @@ by the modification times of the store and the estimates file.
 
 from __future__ import annotations
 
-import importlib
 import threading
 import warnings
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TypeVar
 
 import pandas as pd
 
+from missilewatch import ledger
 from missilewatch.errors import MissilewatchWarning
 from missilewatch.paths import default_db_path
 from missilewatch.web.cache import ResultCache
 
 T = TypeVar("T")
-
-#: engine name -> (module, attributes the dashboard calls)
-ENGINE_REQUIREMENTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "ledger": ("missilewatch.ledger", ("stats", "monthly_launches")),
-    "estimates": ("missilewatch.estimates", ("load",)),
-    "stockpile": ("missilewatch.api.stockpile", ("stockpile",)),
-    "raid": ("missilewatch.api.defense", ("raid",)),
-    "defense": ("missilewatch.api.defense", ("defense_campaign",)),
-    "scenarios": ("missilewatch.scenarios", ("load_scenario", "ScenarioSpec")),
-}
-
-
-def _import_engine(name: str) -> ModuleType | None:
-    module_name, attributes = ENGINE_REQUIREMENTS[name]
-    try:
-        module = importlib.import_module(module_name)
-    except Exception:  # an engine that does not import is absent, whatever the reason
-        return None
-    if all(hasattr(module, attribute) for attribute in attributes):
-        return module
-    return None
-
-
-@dataclass(frozen=True)
-class EngineStatus:
-    """Which engines the dashboard can use in this process."""
-
-    ledger: bool
-    estimates: bool
-    stockpile: bool
-    raid: bool
-    defense: bool
-    scenarios: bool
-
-    def as_dict(self) -> dict[str, bool]:
-        return {name: bool(getattr(self, name)) for name in ENGINE_REQUIREMENTS}
-
-
-def detect_engines() -> EngineStatus:
-    """Import each engine once and report which ones are usable.
-
-    The campaign runs on the stock-flow forecast and scenario runs need both, so those
-    count as present only together with the stock-flow engine.
-    """
-    found = {name: _import_engine(name) is not None for name in ENGINE_REQUIREMENTS}
-    found["defense"] = found["defense"] and found["stockpile"]
-    found["scenarios"] = found["scenarios"] and found["stockpile"] and found["estimates"]
-    return EngineStatus(**found)
 
 
 # Model runs are CPU-bound NumPy work: one at a time keeps memory bounded on a small
@@ -114,13 +61,6 @@ class Engines:
         self.db = db
         self.estimates_file = estimates_file
         self.cache = cache if cache is not None else ResultCache()
-        self.status = detect_engines()
-
-    def module(self, name: str) -> ModuleType:
-        module = _import_engine(name)
-        if module is None:  # pragma: no cover - routes are only mounted for present engines
-            raise RuntimeError(f"the {name} engine is not available")
-        return module
 
     def data_token(self) -> Hashable:
         """Changes whenever the store or the estimates file changes on disk."""
@@ -143,7 +83,6 @@ class Engines:
         family: str | None = None,
     ) -> pd.DataFrame:
         params = (period, by, start, end, mode, weapon_class, family)
-        ledger = self.module("ledger")
 
         def compute() -> pd.DataFrame:
             frame: pd.DataFrame = ledger.stats(
@@ -162,7 +101,6 @@ class Engines:
 
     def families(self) -> pd.DataFrame:
         """Families present in the ledger with their class, first and last month."""
-        ledger = self.module("ledger")
 
         def compute() -> pd.DataFrame:
             monthly: pd.DataFrame = ledger.monthly_launches(self.db, by="family")
@@ -178,7 +116,6 @@ class Engines:
 
     def month_range(self) -> tuple[pd.Period, pd.Period]:
         """First and last month with a report."""
-        ledger = self.module("ledger")
 
         def compute() -> tuple[pd.Period, pd.Period]:
             monthly: pd.DataFrame = ledger.monthly_launches(self.db, by="family")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from missilewatch import estimates as estimates_module
 from missilewatch.web.engines import Engines
 from missilewatch.web.ledger_routes import get_engines
 from missilewatch.web.records import frame_records
@@ -23,10 +24,9 @@ class EstimatesQuery(BaseModel):
 
 def estimates_frame(engines: Engines) -> pd.DataFrame:
     """All estimate records (shipped plus the user's file), cached."""
-    module = engines.module("estimates")
 
     def compute() -> pd.DataFrame:
-        frame: pd.DataFrame = module.load(engines.estimates_file).to_frame()
+        frame: pd.DataFrame = estimates_module.load(engines.estimates_file).to_frame()
         return frame
 
     frame: pd.DataFrame = engines.call("estimates", (), compute)

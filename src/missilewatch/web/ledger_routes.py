@@ -8,6 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from missilewatch import ledger
+from missilewatch.ledger.releases import store_summary
+from missilewatch.ledger.snapshot import CREDIT, load_snapshot
 from missilewatch.report import charts
 from missilewatch.web.engines import Engines
 from missilewatch.web.errors import RequestRefused
@@ -89,10 +92,6 @@ def provenance(engines: Engines) -> dict[str, Any]:
     """Which data the ledger reads: store or shipped snapshot, release, hash, dates."""
 
     def compute() -> dict[str, Any]:
-        ledger = engines.module("ledger")
-        from missilewatch.ledger.releases import store_summary
-        from missilewatch.ledger.snapshot import CREDIT, load_snapshot
-
         kind, release, reports = store_summary(engines.db)
         dates = ledger.attacks(engines.db, allocated=False)["date"]
         info: dict[str, Any] = {
@@ -140,7 +139,7 @@ def stats(query: Annotated[StatsQuery, Query()], engines: EnginesDep) -> JSONRes
     return JSONResponse(payload)
 
 
-@router.get("/meta", summary="Filter choices, engines present and request limits")
+@router.get("/meta", summary="Filter choices, request limits and data provenance")
 def meta(request: Request, engines: EnginesDep) -> JSONResponse:
     payload: dict[str, Any] = request.app.state.meta()
     return JSONResponse(payload)

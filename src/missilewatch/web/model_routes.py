@@ -1,7 +1,7 @@
 """JSON endpoints over the models: stockpile, air-defense campaign, raid, scenario runs.
 
-Each router is mounted only when its engine is installed. Results are deterministic for
-(seed, paths, horizon, scenario, estimates, data), so they are cached in process.
+Results are deterministic for (seed, paths, horizon, scenario, estimates, data), so
+they are cached in process.
 """
 
 from __future__ import annotations
@@ -14,9 +14,15 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from missilewatch.errors import UnknownNameError
+from missilewatch.api import defense as air_defense
+from missilewatch.api import stockpile as stock_flow
+from missilewatch.api.defense import DefenseSetup
+from missilewatch.errors import InputError, UnknownNameError
 from missilewatch.model.adjustments import BASELINE, Adjustments
 from missilewatch.report import charts
+from missilewatch.scenarios import load_scenario, shipped_names
+from missilewatch.scenarios.runs import forecast_start
+from missilewatch.scenarios.spec import ScenarioSpec
 from missilewatch.web.engines import Engines, run_model
 from missilewatch.web.errors import RequestRefused
 from missilewatch.web.estimates_routes import interceptor_types
@@ -76,12 +82,11 @@ def stockpile_frame(
     adjustments: Adjustments = BASELINE,
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """``stockpile(...)`` for these inputs and the warnings it gave, cached."""
-    module = engines.module("stockpile")
     key = (until, paths, seed, weapon_class, family, _adjustments_key(adjustments))
 
     def compute() -> tuple[pd.DataFrame, tuple[str, ...]]:
         return run_model(
-            lambda: module.stockpile(
+            lambda: stock_flow.stockpile(
                 family=family,
                 weapon_class=weapon_class,
                 until=until,
@@ -151,20 +156,18 @@ def stockpile(query: Annotated[StockpileQuery, Query()], engines: EnginesDep) ->
             "rows": frame_records(frame),
             "warnings": list(notes),
         }
-        module = engines.module("stockpile")
-        if hasattr(module, "stockpile_summary"):
-            summary, _ = run_model(
-                lambda: module.stockpile_summary(
-                    family=query.family,
-                    weapon_class=query.weapon_class,
-                    until=query.until,
-                    paths=query.paths,
-                    seed=query.seed,
-                    estimates=engines.estimates_file,
-                    db=engines.db,
-                )
+        summary, _ = run_model(
+            lambda: stock_flow.stockpile_summary(
+                family=query.family,
+                weapon_class=query.weapon_class,
+                until=query.until,
+                paths=query.paths,
+                seed=query.seed,
+                estimates=engines.estimates_file,
+                db=engines.db,
             )
-            payload["summary"] = frame_records(summary)
+        )
+        payload["summary"] = frame_records(summary)
         return payload
 
     key = tuple(query.model_dump(mode="json").items())
@@ -201,12 +204,11 @@ def campaign(
     adjustments: Adjustments = BASELINE,
 ) -> CampaignTables:
     """``defense_campaign(...)`` for these inputs, cached."""
-    module = engines.module("defense")
     key = (until, paths, seed, _adjustments_key(adjustments))
 
     def compute() -> CampaignTables:
         result, notes = run_model(
-            lambda: module.defense_campaign(
+            lambda: air_defense.defense_campaign(
                 until=until,
                 paths=paths,
                 seed=seed,
@@ -267,19 +269,19 @@ def defense_figure(query: Annotated[SimulationQuery, Query()], engines: EnginesD
 raid_router = APIRouter(prefix="/api", tags=["defense"])
 
 
-def defense_setup(engines: Engines) -> Any:
+def defense_setup(engines: Engines) -> DefenseSetup:
     """The air defense built from the estimates and the ledger, once per data version.
 
     Building it fits the ledger's intercepts (about a second and a half); every raid
     request reuses it.
     """
-    module = engines.module("raid")
 
-    def compute() -> Any:
-        setup, _ = module.load_setup(engines.estimates_file, engines.db)
+    def compute() -> DefenseSetup:
+        setup, _ = air_defense.load_setup(engines.estimates_file, engines.db)
         return setup
 
-    return engines.call("defense-setup", (), compute)
+    setup: DefenseSetup = engines.call("defense-setup", (), compute)
+    return setup
 
 
 @raid_router.get("/raid/threats", summary="Threat families a raid may contain")
@@ -304,7 +306,6 @@ def raid(request: RaidRequest, engines: EnginesDep) -> JSONResponse:
     such as ``{"Iskander-M": 40, "Kh-101/Kh-555": 60}`` (or the text
     ``"Iskander-M=40, Kh-101/Kh-555=60"``); ``figures.saturation`` is the curve as a chart
     and ``figures["saturation-share"]`` the share not intercepted, whole raid and ballistic."""
-    module = engines.module("raid")
     counts = request.raid
     key = (tuple(sorted(counts.items())), request.paths, request.seed)
 
@@ -318,7 +319,7 @@ def raid(request: RaidRequest, engines: EnginesDep) -> JSONResponse:
 
     def compute() -> dict[str, Any]:
         result, notes = run_model(
-            lambda: module.raid(counts, paths=request.paths, seed=request.seed, defense=setup)
+            lambda: air_defense.raid(counts, paths=request.paths, seed=request.seed, defense=setup)
         )
         size = sum(counts.values())
         subtitle = (
@@ -355,12 +356,6 @@ def scenario_adjustments(engines: Engines, request: ScenarioRequest) -> tuple[Ad
 
     Returns the adjustments and a one-line description of the scenario.
     """
-    from missilewatch.errors import InputError
-    from missilewatch.scenarios import load_scenario
-    from missilewatch.scenarios.runs import forecast_start
-    from missilewatch.scenarios.spec import ScenarioSpec
-    from missilewatch.web.errors import RequestRefused
-
     start = engines.call("forecast-start", (), lambda: forecast_start(engines.db))
     if request.scenario is not None:
         scenario = load_scenario(request.scenario)
@@ -412,8 +407,6 @@ def scenario_adjustments(engines: Engines, request: ScenarioRequest) -> tuple[Ad
 
 
 def shipped_scenarios() -> list[dict[str, str]]:
-    from missilewatch.scenarios import load_scenario, shipped_names
-
     return [
         {"name": name, "description": load_scenario(name).spec.description}
         for name in shipped_names()
@@ -428,7 +421,7 @@ def scenarios() -> JSONResponse:
 
 @scenario_router.post("/scenario-runs", summary="Run a scenario and return its charts")
 def scenario_run(request: ScenarioRequest, engines: EnginesDep) -> JSONResponse:
-    """Run the stock-flow model (and the air-defense campaign when installed) under the
+    """Run the stock-flow model and the air-defense campaign under the
     scenario, with the same seed as the baseline so that differences come from the
     scenario. Runs from the dashboard are not stored; ``missilewatch run`` stores runs."""
     adjustments, description = scenario_adjustments(engines, request)
@@ -453,13 +446,10 @@ def scenario_run(request: ScenarioRequest, engines: EnginesDep) -> JSONResponse:
         }
         stock = changed[(changed["quantity"] == "stock") & (changed["level"] == "class")]
         result["stock"] = frame_records(stock)
-        if engines.status.defense:
-            outcome = campaign(
-                engines, until=until, paths=paths, seed=seed, adjustments=adjustments
-            )
-            figures.update(defense_figures(outcome, subtitle))
-            result["defense_summary"] = frame_records(outcome.summary)
-            result["warnings"] = list(dict.fromkeys([*notes, *outcome.warnings]))
+        outcome = campaign(engines, until=until, paths=paths, seed=seed, adjustments=adjustments)
+        figures.update(defense_figures(outcome, subtitle))
+        result["defense_summary"] = frame_records(outcome.summary)
+        result["warnings"] = list(dict.fromkeys([*notes, *outcome.warnings]))
         result["figures"] = figures
         return result
 
