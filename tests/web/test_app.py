@@ -79,7 +79,7 @@ def test_oversized_body_is_refused_with_the_limit(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("error", "status"),
-    [(UnknownNameError("x"), 404), (ParameterError("x"), 422), (InputError("x"), 400)],
+    [(UnknownNameError("x"), 422), (ParameterError("x"), 422), (InputError("x"), 400)],
 )
 def test_missilewatch_errors_map_to_4xx(error: Exception, status: int) -> None:
     assert status_for(error) == status  # type: ignore[arg-type]

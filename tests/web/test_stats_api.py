@@ -68,7 +68,7 @@ def test_filters_narrow_the_totals(client: TestClient) -> None:
         ({"period": "decade"}, 422, "period"),
         ({"start": "yesterday"}, 422, "start"),
         ({"start": "2025-06-01", "end": "2025-01-01"}, 422, "end"),
-        ({"family": "No-Such-Missile"}, 404, "family"),
+        ({"family": "No-Such-Missile"}, 422, "family"),
         ({"unexpected": "1"}, 422, "unexpected"),
     ],
 )

@@ -39,10 +39,13 @@ def error_body(message: str, field: str | None = None) -> dict[str, Any]:
 
 
 def status_for(error: MissilewatchError) -> int:
-    """Unknown names are 404, values out of range 422, other bad input 400."""
-    if isinstance(error, UnknownNameError):
-        return 404
-    if isinstance(error, ParameterError):
+    """Unknown names and values out of range are 422, other bad input 400.
+
+    Every name the API takes (family, threat, interceptor, scenario) comes in a query or
+    a body field, so an unknown one is a bad value of that field; 404 is left to paths
+    that do not exist.
+    """
+    if isinstance(error, UnknownNameError | ParameterError):
         return 422
     if isinstance(error, InputError):
         return 400

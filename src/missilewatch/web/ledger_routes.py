@@ -55,7 +55,7 @@ def check_family(engines: Engines, family: str | None) -> None:
         return
     known = set(engines.families()["family"])
     if family not in known:
-        raise RequestRefused(404, f"family {family!r} does not occur in the ledger", "family")
+        raise RequestRefused(422, f"family {family!r} does not occur in the ledger", "family")
 
 
 def _iso(value: Any) -> str | None:

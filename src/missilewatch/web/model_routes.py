@@ -314,8 +314,8 @@ def raid(request: RaidRequest, engines: EnginesDep) -> JSONResponse:
         try:
             setup.defense.threat(family)
         except UnknownNameError as error:
-            # Point the page at the raid field, not only at the message.
-            raise RequestRefused(404, str(error), "raid") from None
+            # An unknown threat is a bad value of the raid field, not a missing resource.
+            raise RequestRefused(422, str(error), "raid") from None
 
     def compute() -> dict[str, Any]:
         result, notes = run_model(
@@ -358,7 +358,10 @@ def scenario_adjustments(engines: Engines, request: ScenarioRequest) -> tuple[Ad
     """
     start = engines.call("forecast-start", (), lambda: forecast_start(engines.db))
     if request.scenario is not None:
-        scenario = load_scenario(request.scenario)
+        try:
+            scenario = load_scenario(request.scenario)
+        except UnknownNameError as error:
+            raise RequestRefused(422, str(error), "scenario") from None
         return scenario.adjustments(start), scenario.spec.description.rstrip(".")
     raw: dict[str, Any] = {"name": "dashboard", "description": "Scenario from the dashboard form."}
     changes: list[str] = []
@@ -388,7 +391,7 @@ def scenario_adjustments(engines: Engines, request: ScenarioRequest) -> tuple[Ad
             )
         if request.interceptor not in known:
             raise RequestRefused(
-                404,
+                422,
                 f"interceptor {request.interceptor!r} is not known (known: {', '.join(known)})",
                 "interceptor",
             )
