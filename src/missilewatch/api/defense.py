@@ -978,10 +978,6 @@ def _nan_three() -> dict[str, float]:
     return {"p5": math.nan, "p50": math.nan, "p95": math.nan, "mean": math.nan}
 
 
-def known_threats(setup: DefenseSetup) -> list[str]:
-    return sorted(setup.defense.threats)
-
-
 def parse_stock(text: str, known: Iterable[str]) -> dict[str, float]:
     """Parse ``"PAC-3 MSE=30,Aster 30=10"`` into stocks; names must be counted types."""
     names = set(known)

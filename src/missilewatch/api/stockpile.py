@@ -409,16 +409,6 @@ def build_setup(
 # --- stockpile ----------------------------------------------------------------------------------
 
 
-def _series(
-    result: RunResult, families: Sequence[str], classes: Sequence[str]
-) -> list[tuple[str, str, list[int]]]:
-    series = [("family", name, [i]) for i, name in enumerate(families)]
-    for weapon_class in sorted(set(classes)):
-        members = [i for i, c in enumerate(classes) if c == weapon_class]
-        series.append(("class", weapon_class, members))
-    return series
-
-
 def _quantity_arrays(values: dict[str, np.ndarray], members: list[int]) -> dict[str, np.ndarray]:
     """(samples, months) per quantity for a family or the sum over a class."""
     summed = {

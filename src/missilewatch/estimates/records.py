@@ -201,10 +201,6 @@ class Estimate:
         """The families or classes the figure covers ("A + B" -> ("A", "B"))."""
         return tuple(part.strip() for part in self.subject.split(" + "))
 
-    @property
-    def is_range(self) -> bool:
-        return self.low < self.high
-
     def per_month(self) -> tuple[float, float, float]:
         """(low, central, high) as a monthly rate; only for rate units."""
         factor = 1.0 / self.months_per_period
