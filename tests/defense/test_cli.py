@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -222,3 +223,25 @@ assumption = true
     counted.write_text(user.read_text().replace("interceptors/month", "interceptors"))
     with pytest.raises(ParameterError, match="must be a rate"):
         api.load_setup(counted)
+
+
+@pytest.mark.parametrize("by", ["family", "class"])
+def test_intercepts_table_fits_80_columns(by: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "from missilewatch.cli import main; main()", "intercepts",
+         "--by", by],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "COLUMNS": "80"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.stdout
+    assert "…" not in result.stdout  # names wrap at spaces, numbers never cut
+    # Rate with its interval, as percentages, in one cell.
+    assert any(re.search(r"\d+% \(\d+%-\d+%\)", line) for line in lines)
+    if by == "family":
+        assert "Kh-101/Kh-555" in result.stdout

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from missilewatch.scenarios import shipped_names
 
 
-def _missilewatch(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "MISSILEWATCH_HOME": str(home), "COLUMNS": "200"}
+def _missilewatch(*args: str, home: Path, columns: int = 200) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "MISSILEWATCH_HOME": str(home), "COLUMNS": str(columns)}
     return subprocess.run(
         [sys.executable, "-c", "from missilewatch.cli import main; main()", *args],
         capture_output=True,
@@ -57,3 +60,41 @@ def test_unknown_scenario_name_exits_2(isolated_home: Path) -> None:
     result = _missilewatch("run", "no-such-scenario", home=isolated_home)
     assert result.returncode == 2
     assert "no-such-scenario" in result.stderr
+
+
+def _fits_80_columns(text: str) -> None:
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    assert "…" not in text, text  # no cell cut short
+
+
+def test_compare_and_runs_fit_80_columns_with_calendar_depletion_months(
+    isolated_home: Path,
+) -> None:
+    result = _missilewatch(
+        "run", "baseline", "ceasefire-6m", "--paths", "60", "--until", "2027-06",
+        home=isolated_home,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    shown = _missilewatch("compare", "baseline", "ceasefire-6m", home=isolated_home, columns=80)
+    assert shown.returncode == 0, shown.stderr
+    _fits_80_columns(shown.stdout)
+    # Medians with their ranges, class and month in full.
+    assert re.search(r"ballistic\s+│ \d{4}-\d{2} │ [\d,.k]+ \([\d,.k]+-[\d,.k]+\)", shown.stdout)
+    depletion = [line for line in shown.stdout.splitlines() if line.startswith(" all ")]
+    assert len(depletion) == 1, shown.stdout
+    assert re.search(r"(\d{4}-\d{2}|>2027-06) \((\d{4}-\d{2}|>2027-06) to ", depletion[0])
+    # Files keep every column, the depletion month as an offset from the forecast start.
+    full = _missilewatch("compare", "baseline", "ceasefire-6m", "-f", "csv", home=isolated_home)
+    frame = pd.read_csv(io.StringIO(full.stdout))
+    assert list(frame.columns) == [
+        "metric", "name", "month", "unit", "a_p5", "a_p50", "a_p95",
+        "b_p5", "b_p50", "b_p95", "difference_p50",
+    ]  # fmt: skip
+    row = frame[frame["metric"] == "depletion_month"].iloc[0]
+    start = pd.Period(row["month"], freq="M")
+    if row["a_p50"] != float("inf"):
+        assert str(start + int(row["a_p50"])) in depletion[0].split("│")[1]
+    listed = _missilewatch("runs", home=isolated_home, columns=80)
+    assert listed.returncode == 0, listed.stderr
+    _fits_80_columns(listed.stdout)
+    assert "ceasefire-6m" in listed.stdout and "2027-06" in listed.stdout

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.table import Table
 
 from missilewatch.cli.common import (
     DbOption,
@@ -15,9 +16,11 @@ from missilewatch.cli.common import (
     OutputFormat,
     OutputOption,
     SeedOption,
+    console,
     emit_frame,
     err_console,
     for_screen,
+    frame_to_table,
     progress_bar,
 )
 
@@ -87,19 +90,6 @@ SCREEN_COLUMNS: dict[str, list[str]] = {
         "leakers_p95",
         "leak_share",
         "ballistic_leak_share",
-    ],
-    "intercepts": [
-        "family",
-        "weapon_class",
-        "period",
-        "attacks",
-        "launched",
-        "destroyed",
-        "intercept_rate",
-        "p5",
-        "p95",
-        "zero_share_observed",
-        "zero_share_fitted",
     ],
 }
 
@@ -263,8 +253,50 @@ def intercepts_command(
         return
     table = api.intercept_calibration(db, families=family, period=period.value, by=by.value)
     table = table.assign(period_start=table["period_start"].dt.strftime("%Y-%m-%d"))
-    table = _for_screen(table, "intercepts", fmt, output)
+    if fmt is OutputFormat.table and output is None:
+        console.print(intercepts_screen_table(table))
+        console.print(CREDIT, highlight=False)
+        return
     emit_frame(table, fmt, output, title="Intercept rates", caption=CREDIT)
+
+
+def _percent(value: float) -> str:
+    return "" if pd.isna(value) else f"{value:.0%}"
+
+
+def intercepts_screen_table(table: pd.DataFrame) -> Table:
+    """Intercept rates for an 80-column terminal: counts, the rate and its 90% interval.
+
+    Only the first column (family or class names) wraps, at spaces; numbers never cut.
+    The fitted shares and beta-binomial parameters are in the file formats.
+    """
+    name = "family" if "family" in table.columns else "weapon_class"
+    screen = pd.DataFrame(
+        {
+            name: table[name].astype(str),
+            "period": table["period"].astype(str),
+            "attacks": table["attacks"],
+            "launched": table["launched"],
+            "destroyed": table["destroyed"],
+            "rate (5-95%)": [
+                f"{_percent(rate)} ({_percent(low)}-{_percent(high)})"
+                for rate, low, high in zip(
+                    table["intercept_rate"], table["p5"], table["p95"], strict=True
+                )
+            ],
+        }
+    )
+    rendered = frame_to_table(
+        screen,
+        title="Intercept rates",
+        caption="rate: destroyed / launched; 5-95%: interval of the rate. "
+        "Fitted shares: --format csv.",
+    )
+    for column in rendered.columns[1:]:
+        column.no_wrap = True
+    rendered.columns[0].min_width = max(len(word) for word in " ".join(screen[name]).split())
+    rendered.show_edge = False
+    return rendered
 
 
 def register(app: typer.Typer) -> None:

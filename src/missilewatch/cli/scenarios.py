@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 
@@ -17,6 +18,8 @@ from missilewatch.cli.common import (
     console,
     emit_frame,
     err_console,
+    for_screen,
+    frame_to_table,
 )
 
 PathsOption = Annotated[
@@ -94,7 +97,24 @@ def runs_command(
     """List stored scenario runs, newest first."""
     from missilewatch.scenarios.store import list_runs
 
-    emit_frame(list_runs(db), fmt, output, title="Stored scenario runs")
+    frame = list_runs(db)
+    if fmt is OutputFormat.table and output is None:
+        # The terminal gets what tells runs apart; files keep every column.
+        frame = frame.assign(
+            created_at=pd.to_datetime(frame["created_at"]).dt.strftime("%Y-%m-%d %H:%M")
+        )
+        frame = for_screen(
+            frame, ["run_id", "created_at", "scenario", "until", "paths", "seed"], fmt, output
+        ).rename(columns={"run_id": "run", "created_at": "created (UTC)"})
+        emit_frame(
+            frame,
+            fmt,
+            output,
+            title="Stored scenario runs",
+            caption="Data release, estimates hash, version: --format csv.",
+        )
+        return
+    emit_frame(frame, fmt, output, title="Stored scenario runs")
 
 
 def rerun_command(
@@ -129,13 +149,80 @@ def compare_command(
     from missilewatch.scenarios import compare_runs
 
     table = compare_runs(a, b, db=db)
-    emit_frame(
-        table,
-        fmt,
-        output,
-        title=f"a = {table.attrs['a']}, b = {table.attrs['b']}",
-        caption="p5/p50/p95: 5th, 50th, 95th percentile of the Monte Carlo paths",
+    if fmt is not OutputFormat.table or output is not None:
+        emit_frame(table, fmt, output)
+        return
+    console.print(f"a = {table.attrs['a']}, b = {table.attrs['b']}", highlight=False)
+    for title, frame in compare_screen_tables(table):
+        screen = frame_to_table(frame, title=title)
+        screen.show_edge = False
+        console.print(screen)
+    console.print(
+        "a, b: median (5th-95th percentile) of the Monte Carlo paths; b-a: difference of "
+        "the medians. Every column: --format csv.",
+        highlight=False,
     )
+
+
+def _short(value: float) -> str:
+    """A count in at most six characters: 9,999, then 42.4k."""
+    if np.isnan(value):
+        return ""
+    if np.isinf(value):
+        return "inf"
+    if abs(value) >= 10_000:
+        return f"{value / 1000:.1f}k"
+    text = f"{value:,.0f}"
+    return "0" if text == "-0" else text
+
+
+def _median_range(row: pd.Series, side: str) -> str:
+    return (
+        f"{_short(row[f'{side}_p50'])} ({_short(row[f'{side}_p5'])}-{_short(row[f'{side}_p95'])})"
+    )
+
+
+def _calendar(origin: str, offset: float, until: str) -> str:
+    if np.isinf(offset):
+        return f">{until}"
+    return str(pd.Period(origin, freq="M") + int(offset))
+
+
+def compare_screen_tables(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The compare_runs frame as small tables that fit an 80-column terminal.
+
+    One table per metric; a and b as "median (5th-95th percentile)"; depletion months
+    as calendar months (">2027-12": not by the forecast end).
+    """
+    tables: list[tuple[str, pd.DataFrame]] = []
+    for metric, rows in table.groupby("metric", sort=False):
+        records = []
+        for _, row in rows.iterrows():
+            record: dict[str, str] = {"name": str(row["name"])}
+            if metric == "depletion_month":
+                until = str(row["unit"]).rsplit("not by ", 1)[-1].rstrip(")")
+                for side in ("a", "b"):
+                    months = [
+                        _calendar(str(row["month"]), row[f"{side}_{q}"], until)
+                        for q in ("p50", "p5", "p95")
+                    ]
+                    record[side] = f"{months[0]} ({months[1]} to {months[2]})"
+                difference = float(row["difference_p50"])
+                record["b-a"] = "" if np.isnan(difference) else f"{difference:+.0f} mo"
+                title = "depletion: first month interceptors fall short"
+            else:
+                if metric == "stock":
+                    record["month"] = str(row["month"])
+                record["a"] = _median_range(row, "a")
+                record["b"] = _median_range(row, "b")
+                difference = float(row["difference_p50"])
+                record["b-a"] = ("+" if round(difference) > 0 else "") + _short(difference)
+                title = f"{metric} ({row['unit']})"
+                if metric != "stock":
+                    title = f"{metric}, {row['month']} ({row['unit']})"
+            records.append(record)
+        tables.append((title, pd.DataFrame(records)))
+    return tables
 
 
 def report_command(

@@ -118,9 +118,31 @@ def comparison_html(table: pd.DataFrame) -> str:
     body = []
     for record in table.to_dict("records"):
         row = pd.Series(record)
+        if row.metric == "depletion_month":
+            # Offsets from the forecast start (row.month) shown as calendar months.
+            start = pd.Period(str(row.month), freq="M")
+
+            def month(offset: float, start: pd.Period = start) -> str:
+                return "after the forecast" if np.isinf(offset) else str(start + int(offset))
+
+            cells = [
+                f"{month(row[f'{side}_p50'])} ({month(row[f'{side}_p5'])} to "
+                f"{month(row[f'{side}_p95'])})"
+                for side in ("a", "b")
+            ]
+            difference = float(row.difference_p50)
+            change = "" if np.isnan(difference) else f"{difference:+.0f} months"
+            body.append(
+                "<tr>"
+                f"<td>{html.escape(str(row.metric))}</td><td>{html.escape(str(row['name']))}</td>"
+                f"<td></td><td class='num'>{html.escape(cells[0])}</td>"
+                f"<td class='num'>{html.escape(cells[1])}</td><td class='num'>{change}</td>"
+                "</tr>"
+            )
+            continue
         body.append(
             "<tr>"
-            f"<td>{html.escape(str(row.metric))}</td><td>{html.escape(str(row.name))}</td>"
+            f"<td>{html.escape(str(row.metric))}</td><td>{html.escape(str(row['name']))}</td>"
             f"<td>{html.escape(str(row.month))}</td>"
             f"<td class='num'>{_count(row.a_p50)} ({_range(row.a_p5, row.a_p95)})</td>"
             f"<td class='num'>{_count(row.b_p50)} ({_range(row.b_p5, row.b_p95)})</td>"

@@ -464,7 +464,7 @@ def _defense_rows(run_a: ScenarioRun, run_b: ScenarioRun) -> list[dict[str, obje
         rows += _defense_monthly_rows(monthly_a, monthly_b, run_a.inputs)
     depletion_a, depletion_b = run_a.frame("defense_depletion"), run_b.frame("defense_depletion")
     if depletion_a is not None and depletion_b is not None:
-        rows += _depletion_rows(depletion_a, depletion_b)
+        rows += _depletion_rows(depletion_a, depletion_b, run_a.inputs)
     return rows
 
 
@@ -511,23 +511,37 @@ def _defense_monthly_rows(
 
 
 def _depletion_rows(
-    depletion_a: pd.DataFrame, depletion_b: pd.DataFrame
+    depletion_a: pd.DataFrame, depletion_b: pd.DataFrame, inputs: RunInputs
 ) -> list[dict[str, object]]:
-    summary_a = depletion_summary(depletion_a)
-    summary_b = depletion_summary(depletion_b)
+    # Both runs' months as offsets from the same month (a's forecast start), so the
+    # percentiles compare and convert back to calendar months.
+    origin = pd.Period(inputs.forecast_start, freq="M")
+    summary_a = depletion_summary(depletion_a, origin)
+    summary_b = depletion_summary(depletion_b, origin)
     rows = []
     for name in sorted(set(summary_a) & set(summary_b)):
-        rows.append(_pair("depletion_month", name, "", "month", summary_a[name], summary_b[name]))
+        rows.append(
+            _pair(
+                "depletion_month",
+                name,
+                str(origin),
+                f"months after {origin} (inf: not by {inputs.until})",
+                summary_a[name],
+                summary_b[name],
+            )
+        )
     return rows
 
 
-def depletion_summary(depletion: pd.DataFrame) -> dict[str, pd.Series]:
+def depletion_summary(
+    depletion: pd.DataFrame, origin: pd.Period | None = None
+) -> dict[str, pd.Series]:
     """5th, 50th and 95th percentile of the depletion month, per group.
 
     Reads a distribution frame with a ``month`` column (Period, or NaT/None for "not
     before the end") and a ``probability`` column, optionally per interceptor group.
-    Months are returned as offsets (float) from the first month of the frame; a path
-    that never runs short counts as beyond the end (``inf``).
+    Months are returned as offsets (float) from ``origin`` (default: the first month
+    of the frame); a path that never runs short counts as beyond the end (``inf``).
     """
     group_column = _first_present(depletion, ("interceptor", "group", "name"))
     groups = depletion.groupby(group_column) if group_column else [("all", depletion)]
@@ -536,7 +550,7 @@ def depletion_summary(depletion: pd.DataFrame) -> dict[str, pd.Series]:
         months = group["month"]
         probability = group["probability"].to_numpy(dtype=float)
         known = months.notna().to_numpy()
-        first = min(months[known]) if known.any() else None
+        first = origin if origin is not None else (min(months[known]) if known.any() else None)
         offsets = np.full(len(group), np.inf)
         if first is not None:
             offsets[known] = [(month - first).n for month in months[known]]
