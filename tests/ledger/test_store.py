@@ -68,16 +68,26 @@ def test_destroyed_above_launched_is_flagged_then_corrected(
     ]
 
 
-def test_vanished_rows_are_flagged_not_deleted(db: Path, tmp_path: Path, release_new: Path) -> None:
-    ingest(release_new, db)
-    # The same release without five old reports (the first rows are the newest).
+def test_vanished_rows_are_flagged_not_deleted(
+    db: Path, tmp_path: Path, release_old: Path, release_new: Path
+) -> None:
+    ingest(release_old, db)
+    # 2026-04-05 without its 585 oldest rows (the first rows are the newest); those are
+    # reports of 2026-02-08, so 585 stored reports vanish (allowed on purpose).
     reduced = write_release(tmp_path / "reduced", release_new, keep=lambda i, _row: i < 3000)
-    result = ingest(reduced, db)
-    assert (result.added, result.revised, result.vanished) == (0, 0, 585)
+    result = ingest(reduced, db, allow_vanish=True)
+    assert (result.added, result.revised, result.vanished) == (207, 3, 585)
     assert len(attacks(db, allocated=False)) == 3000
     assert len(check(db, flags=["vanished"])) == 585
-    back = ingest(release_new, db)
-    assert (back.added, back.vanished, back.reappeared) == (0, 0, 585)
+
+    # A later release (its newest report moved a day on) brings them back.
+    def later(index: int, row: dict[str, str]) -> None:
+        if index == 0:
+            row["time_end"] = row["time_end"].replace("2026-04-05", "2026-04-06")
+
+    back = ingest(write_release(tmp_path / "back", release_new, edit=later), db)
+    assert back.release == "2026-04-06"
+    assert (back.added, back.vanished, back.reappeared) == (1, 1, 585)
     assert len(attacks(db, allocated=False)) == 3585
 
 

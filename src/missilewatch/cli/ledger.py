@@ -131,6 +131,14 @@ AllowUnknownOption = Annotated[
         "--allow-unknown", help="Store models missing from the taxonomy as class 'unknown'."
     ),
 ]
+AllowVanishOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-vanish",
+        help="Accept a release that drops more than 50 stored reports or 5% of them "
+        "(they are flagged vanished, not deleted).",
+    ),
+]
 
 
 def _print_result(result: IngestResult, db: Path | None) -> None:
@@ -162,12 +170,19 @@ def ingest_command(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
     allow_unknown: AllowUnknownOption = False,
+    allow_vanish: AllowVanishOption = False,
 ) -> None:
     """Store a release of the Ukrainian Air Force reports (one transaction)."""
     from missilewatch.ledger import ingest
 
     with _working("Reading and storing the release"):
-        result = ingest(paths, db, taxonomy_file=taxonomy, allow_unknown=allow_unknown)
+        result = ingest(
+            paths,
+            db,
+            taxonomy_file=taxonomy,
+            allow_unknown=allow_unknown,
+            allow_vanish=allow_vanish,
+        )
     _print_result(result, db)
 
 
@@ -185,6 +200,7 @@ def update_command(
     db: DbOption = None,
     taxonomy: TaxonomyOption = None,
     allow_unknown: AllowUnknownOption = False,
+    allow_vanish: AllowVanishOption = False,
 ) -> None:
     """Download the newest release of the public dataset and ingest it."""
     from missilewatch.ledger import update
@@ -196,6 +212,7 @@ def update_command(
             url=url,
             taxonomy_file=taxonomy,
             allow_unknown=allow_unknown,
+            allow_vanish=allow_vanish,
         )
     _print_result(result, db)
 

@@ -450,6 +450,8 @@ def read_release_bytes(
         digest.update(reference)
         reference_models = _reference_models(reference_path, reference)
     reports = normalize(daily_path, read_text_table(daily_path, daily))
+    if reports.num_rows == 0:
+        raise InputError(f"{daily_path}: row 1: no data rows after the header; nothing to ingest")
     folder = daily_path.parent.name
     fallback = folder if _RELEASE_NAME.fullmatch(folder) else daily_path.stem
     return ParsedRelease(

@@ -61,12 +61,18 @@ def ingest(
     *,
     taxonomy_file: Path | str | None = None,
     allow_unknown: bool = False,
+    allow_vanish: bool = False,
 ) -> IngestResult:
-    """Parse a release (folder, CSV file(s) or zip) and store it in one transaction."""
+    """Parse a release (folder, CSV file(s) or zip) and store it in one transaction.
+
+    See :func:`missilewatch.ledger.store.ingest_release` for the releases it refuses.
+    """
     path_list = [paths] if isinstance(paths, str | Path) else list(paths)
     taxonomy = load_taxonomy(Path(taxonomy_file) if taxonomy_file else None)
     release = read_any(path_list)
-    return ingest_release(release, db, taxonomy=taxonomy, allow_unknown=allow_unknown)
+    return ingest_release(
+        release, db, taxonomy=taxonomy, allow_unknown=allow_unknown, allow_vanish=allow_vanish
+    )
 
 
 def upstream_url() -> str:
@@ -97,11 +103,16 @@ def update(
     url: str | None = None,
     taxonomy_file: Path | str | None = None,
     allow_unknown: bool = False,
+    allow_vanish: bool = False,
 ) -> IngestResult:
     """Ingest the newest upstream release (or a local folder, CSV pair or zip)."""
     if from_paths:
         return ingest(
-            list(from_paths), db, taxonomy_file=taxonomy_file, allow_unknown=allow_unknown
+            list(from_paths),
+            db,
+            taxonomy_file=taxonomy_file,
+            allow_unknown=allow_unknown,
+            allow_vanish=allow_vanish,
         )
     taxonomy = load_taxonomy(Path(taxonomy_file) if taxonomy_file else None)
     with tempfile.TemporaryDirectory(prefix="missilewatch-update-") as folder:
@@ -112,7 +123,9 @@ def update(
                 "the store was not changed"
             )
         release = read_release_zip(archive)
-        return ingest_release(release, db, taxonomy=taxonomy, allow_unknown=allow_unknown)
+        return ingest_release(
+            release, db, taxonomy=taxonomy, allow_unknown=allow_unknown, allow_vanish=allow_vanish
+        )
 
 
 def releases(db: Path | str | None = None) -> pd.DataFrame:

@@ -101,6 +101,13 @@ TABLES: tuple[str, ...] = (
 )
 
 
+#: A release may flag at most this many stored reports as vanished, and at most this
+#: share of the reports not yet vanished, unless the caller allows more
+#: (``allow_vanish``): more is the sign of a partial download or a truncated file.
+VANISH_LIMIT_ROWS = 50
+VANISH_LIMIT_SHARE = 0.05
+
+
 def resolve_db(db: Path | str | None) -> Path:
     return Path(db) if db is not None else default_db_path()
 
@@ -219,10 +226,15 @@ def ingest_release(
     *,
     taxonomy: Taxonomy | None = None,
     allow_unknown: bool = False,
+    allow_vanish: bool = False,
 ) -> IngestResult:
     """Store a parsed release: add new reports, apply revisions, flag vanished ones.
 
-    One transaction; the same release (same file hash) twice changes nothing.
+    One transaction; the same release (same file hash) twice changes nothing. Refused
+    (:class:`InputError`, store unchanged): a release older than the newest stored one,
+    a release whose name is stored from another file, and, unless ``allow_vanish``, a
+    release that would flag more than :data:`VANISH_LIMIT_ROWS` reports or
+    :data:`VANISH_LIMIT_SHARE` of the current reports as vanished.
     """
     taxonomy = taxonomy or load_taxonomy()
     path = resolve_db(db)
@@ -235,7 +247,7 @@ def ingest_release(
     try:
         con.execute("BEGIN TRANSACTION")
         try:
-            result = _ingest_in_transaction(con, release, taxonomy, allow_unknown)
+            result = _ingest_in_transaction(con, release, taxonomy, allow_unknown, allow_vanish)
         except BaseException:
             con.execute("ROLLBACK")
             raise
@@ -257,6 +269,7 @@ def _ingest_in_transaction(
     release: ParsedRelease,
     taxonomy: Taxonomy,
     allow_unknown: bool,
+    allow_vanish: bool = False,
 ) -> IngestResult:
     _create_schema(con)
     rows_in_file = release.reports.num_rows
@@ -310,7 +323,7 @@ def _ingest_in_transaction(
         )
         added, revised, vanished, reappeared, unchanged = rows_in_file, 0, 0, 0, 0
     else:
-        outcome = _apply_release(con, release_id, taxonomy)
+        outcome = _apply_release(con, release, release_id, taxonomy, allow_vanish)
         if outcome is None:
             con.unregister("incoming")
             return IngestResult(
@@ -397,10 +410,43 @@ def _ingest_in_transaction(
     )
 
 
+def _refuse_suspect_release(
+    con: duckdb.DuckDBPyConnection, release: ParsedRelease, vanished: int, allow_vanish: bool
+) -> None:
+    """Refuse a release that reuses a stored name or would flag too many reports vanished."""
+    same_name = first_row(
+        con.execute(
+            "SELECT release_id, file_hash FROM releases WHERE name = ? ORDER BY release_id "
+            "DESC LIMIT 1",
+            [release.name],
+        )
+    )
+    if same_name is not None and same_name[1] != release.file_hash:
+        raise InputError(
+            f"{release.daily_path}: release {release.name} is already stored (release "
+            f"{same_name[0]}) from another file (sha256 {str(same_name[1])[:12]}, this one "
+            f"{release.file_hash[:12]}); a partial or edited copy? the store was not changed"
+        )
+    if allow_vanish or vanished == 0:
+        return
+    row = first_row(con.execute("SELECT count(*) FROM reports WHERE vanished_release IS NULL"))
+    current = int(row[0]) if row else 0
+    if vanished > VANISH_LIMIT_ROWS or vanished > VANISH_LIMIT_SHARE * current:
+        raise InputError(
+            f"{release.daily_path}: release {release.name} ({release.reports.num_rows} rows) "
+            f"would flag {vanished} of {current} stored reports as vanished (the limit is "
+            f"{VANISH_LIMIT_ROWS} and {VANISH_LIMIT_SHARE:.0%}); a partial download or a "
+            "truncated file? pass --allow-vanish if upstream removed them; "
+            "the store was not changed"
+        )
+
+
 def _apply_release(
     con: duckdb.DuckDBPyConnection,
+    release: ParsedRelease,
     release_id: int,
     taxonomy: Taxonomy,
+    allow_vanish: bool = False,
 ) -> tuple[int, int, int, int, int] | None:
     """Compare ``incoming`` with the stored reports and apply it; None if nothing changes.
 
@@ -448,6 +494,7 @@ def _apply_release(
         if last is not None and last[0] == taxonomy.digest:
             con.execute("DROP TABLE incoming_hash")
             return None  # same reports under the same taxonomy: nothing to record
+    _refuse_suspect_release(con, release, vanished, allow_vanish)
     # Reports whose allocation must be (re)computed: new, revised or back from vanished.
     con.execute(
         """
