@@ -56,17 +56,19 @@ def test_campaign_invariants(
         assert np.array_equal(total, draws.launched[family])
     for name in draws.interceptors:
         stock_end = draws.stock[name]
+        deliveries, spent = draws.deliveries[name], draws.spent[name]
         assert (stock_end >= 0).all()
-        # Stock identity: last month's stock + deliveries - spent.
-        previous = np.concatenate(
-            [
-                stock_end[:, :1] - draws.deliveries[name][:, :1] + draws.spent[name][:, :1],
-                stock_end[:, :-1],
-            ],
-            axis=1,
-        )
-        assert np.array_equal(previous + draws.deliveries[name] - draws.spent[name], stock_end)
-        assert (draws.spent[name] <= previous + draws.deliveries[name]).all()
+        # Month 0 starts from the initial stock drawn for the path, which lies in the
+        # defense's range for that type (an exact figure, e.g. GEM-T here, is met exactly).
+        initial = stock_end[:, 0] - deliveries[:, 0] + spent[:, 0]
+        drawn_from = defense.interceptors[name].initial_stock
+        assert (initial >= round(drawn_from.low)).all()
+        assert (initial <= round(drawn_from.high)).all()
+        # Later months: last month's stock + deliveries - spent, never spending more
+        # than is on hand.
+        previous = np.concatenate([initial[:, None], stock_end[:, :-1]], axis=1)
+        assert np.array_equal(previous[:, 1:] + deliveries[:, 1:] - spent[:, 1:], stock_end[:, 1:])
+        assert (spent <= previous + deliveries).all()
     # The depletion month is the first month with a ballistic stock shortfall.
     for path in range(draws.paths):
         short = np.flatnonzero(draws.ballistic_shortfall[path] > 0)
