@@ -98,3 +98,54 @@ def test_compare_and_runs_fit_80_columns_with_calendar_depletion_months(
     assert listed.returncode == 0, listed.stderr
     _fits_80_columns(listed.stdout)
     assert "ceasefire-6m" in listed.stdout and "2027-06" in listed.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "args", "field", "words"),
+    [
+        (
+            '[run]\nuntil = "2027-06"\n[ceasefire]\nstart = "2027-09"\nmonths = 3\n',
+            (),
+            "ceasefire.start",
+            "2027-09 is after the last forecast month 2027-06 (run.until)",
+        ),
+        (
+            '[ceasefire]\nstart = "2027-09"\nmonths = 3\n',
+            ("--until", "2027-08"),
+            "ceasefire.start",
+            "after the last forecast month 2027-08 (--until)",
+        ),
+        ('[run]\nuntil = "2026-06"\n[imports]\nstop = 40\n', (), "imports.stop", "is after"),
+        (
+            '[run]\nuntil = "2026-06"\n[escalation]\nsalvo_size_factor = 2\nstart = "2029-01"\n',
+            (),
+            "escalation.start",
+            "is after",
+        ),
+        ('[run]\nuntil = "2020-01"\n', (), "run.until", "2020-01 is before the forecast start"),
+    ],
+)
+def test_months_outside_the_forecast_name_the_file_and_field(
+    tmp_path: Path,
+    isolated_home: Path,
+    body: str,
+    args: tuple[str, ...],
+    field: str,
+    words: str,
+) -> None:
+    path = tmp_path / "late.toml"
+    path.write_text('name = "late"\ndescription = "Out of range."\n' + body, encoding="utf-8")
+    result = _missilewatch("run", str(path), "--paths", "10", *args, home=isolated_home)
+    assert result.returncode == 2, result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert f"{path}: {field}: " in lines[0] and words in lines[0], lines[0]
+
+
+def test_until_from_the_command_line_is_named_as_such(isolated_home: Path) -> None:
+    result = _missilewatch("run", "baseline", "--until", "2020-01", home=isolated_home)
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert "\n" not in line
+    assert line.startswith("error: --until: 2020-01 is before the forecast start 20"), line
+    assert "baseline" not in line and "run.until" not in line

@@ -218,6 +218,47 @@ def stored_run(reference: int | str, *, db: Path | None = None) -> ScenarioRun:
     )
 
 
+#: The month offsets of the adjustments, by the scenario field they come from.
+CHANGE_STARTS = {
+    "ceasefire.start": "ceasefire_start",
+    "escalation.start": "escalation_start",
+    "production.start": "production_change_start",
+    "imports.stop": "imports_stop",
+    "interceptors.start": "extra_interceptors_start",
+}
+
+
+def _check_changes_start_by(
+    scenario: Scenario,
+    adjustments: Adjustments,
+    start: pd.Period,
+    end: pd.Period,
+    until_origin: str,
+) -> None:
+    """Refuse a change that starts after the last forecast month.
+
+    Such a run would be the baseline under the scenario's name; refused rather than
+    warned about, so a comparison never shows "no difference" for a change never made.
+    """
+    spec = scenario.spec
+    sections = {
+        "ceasefire.start": spec.ceasefire,
+        "escalation.start": spec.escalation,
+        "production.start": spec.production,
+        "imports.stop": spec.imports,
+        "interceptors.start": spec.interceptors,
+    }
+    for field_name, attribute in CHANGE_STARTS.items():
+        if sections[field_name] is None:
+            continue
+        first = start + int(getattr(adjustments, attribute))
+        if first > end:
+            raise ParameterError(
+                f"{scenario.source}: {field_name}: {first} is after the last forecast month "
+                f"{end} ({until_origin}); the run would be the baseline"
+            )
+
+
 def _inputs_for(
     scenario: Scenario,
     *,
@@ -237,9 +278,13 @@ def _inputs_for(
     if chosen_seed < 0:
         raise ParameterError(f"--seed: must be >= 0 (got {chosen_seed})")
     end = month_of(until if until is not None else settings.until, start)
+    # Name where the last month came from: the command line or the scenario file.
+    until_origin = "--until" if until is not None else "run.until"
     if end < start:
-        raise ParameterError(f"--until: {end} is before the forecast start {start}")
+        where = "--until" if until is not None else f"{scenario.source}: run.until"
+        raise ParameterError(f"{where}: {end} is before the forecast start {start}")
     adjustments = scenario.adjustments(start)
+    _check_changes_start_by(scenario, adjustments, start, end, until_origin)
     return RunInputs(
         scenario=scenario.name,
         scenario_source=scenario.source,
