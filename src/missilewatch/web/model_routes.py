@@ -22,7 +22,7 @@ from missilewatch.model.adjustments import BASELINE, Adjustments
 from missilewatch.report import charts
 from missilewatch.scenarios import load_scenario, shipped_names
 from missilewatch.scenarios.runs import forecast_start
-from missilewatch.scenarios.spec import ScenarioSpec
+from missilewatch.scenarios.spec import ScenarioSpec, describe_adjustments
 from missilewatch.web.engines import Engines, run_model
 from missilewatch.web.errors import RequestRefused
 from missilewatch.web.estimates_routes import interceptor_types
@@ -52,19 +52,16 @@ DEFAULT_STOCKPILE_CLASS = "ballistic"
 
 def _adjustments_key(adjustments: Adjustments) -> tuple[Any, ...]:
     """A hashable, order-independent identity of a set of adjustments."""
-    return (
-        adjustments.ceasefire_start,
-        adjustments.ceasefire_months,
-        adjustments.strike_frequency_factor,
-        adjustments.salvo_size_factor,
-        adjustments.escalation_start,
-        adjustments.production_factor,
-        adjustments.production_change_start,
-        adjustments.production_ramp_months,
-        adjustments.imports_stop,
-        tuple(sorted(adjustments.extra_interceptors_per_month.items())),
-        adjustments.extra_interceptors_start,
-        tuple(sorted(adjustments.families)),
+
+    def hashable(value: object) -> object:
+        if isinstance(value, dict):
+            return tuple(sorted(value.items()))
+        if isinstance(value, list):
+            return tuple(value)
+        return value
+
+    return tuple(
+        (name, hashable(value)) for name, value in describe_adjustments(adjustments).items()
     )
 
 
@@ -445,7 +442,7 @@ def scenario_run(request: ScenarioRequest, engines: EnginesDep) -> JSONResponse:
             "warnings": list(notes),
             "inputs": request.model_dump(mode="json"),
             "description": f"Scenario: {description}.",
-            "adjustments": _adjustments_dict(adjustments),
+            "adjustments": dict(describe_adjustments(adjustments)),
         }
         stock = changed[(changed["quantity"] == "stock") & (changed["level"] == "class")]
         result["stock"] = frame_records(stock)
@@ -458,21 +455,3 @@ def scenario_run(request: ScenarioRequest, engines: EnginesDep) -> JSONResponse:
 
     key = (tuple(request.model_dump(mode="json").items()), _adjustments_key(adjustments))
     return JSONResponse(engines.call("scenario-run", key, compute))
-
-
-def _adjustments_dict(adjustments: Adjustments) -> dict[str, Any]:
-    """The adjustments as JSON: what the engines were actually given."""
-    return {
-        "ceasefire_start": adjustments.ceasefire_start,
-        "ceasefire_months": adjustments.ceasefire_months,
-        "strike_frequency_factor": adjustments.strike_frequency_factor,
-        "salvo_size_factor": adjustments.salvo_size_factor,
-        "escalation_start": adjustments.escalation_start,
-        "production_factor": adjustments.production_factor,
-        "production_change_start": adjustments.production_change_start,
-        "production_ramp_months": adjustments.production_ramp_months,
-        "imports_stop": adjustments.imports_stop,
-        "extra_interceptors_per_month": dict(adjustments.extra_interceptors_per_month),
-        "extra_interceptors_start": adjustments.extra_interceptors_start,
-        "families": sorted(adjustments.families),
-    }

@@ -7,10 +7,12 @@ horizon, raid size and body size are capped and the refusal names the cap.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from missilewatch.ledger.taxonomy import WEAPON_CLASSES
 
 #: Most Monte Carlo paths one request may ask for.
 MAX_PATHS = 200_000
@@ -29,19 +31,12 @@ MAX_CEASEFIRE_MONTHS = 60
 MAX_SCENARIO_FACTOR = 10.0
 MAX_EXTRA_INTERCEPTORS_PER_MONTH = 1_000
 
-WeaponClass = Literal[
-    "cruise",
-    "ballistic",
-    "aeroballistic",
-    "anti-ship",
-    "sam-ground",
-    "attack-uav",
-    "other-uav",
-    "guided-bomb",
-    "other",
-    "unknown",
-]
-WEAPON_CLASSES: tuple[str, ...] = WeaponClass.__args__  # type: ignore[attr-defined]
+if TYPE_CHECKING:
+    WeaponClass = str
+else:
+    # Built from the taxonomy's list, so the API accepts (and its schema lists) exactly
+    # the ledger's classes.
+    WeaponClass = Literal[WEAPON_CLASSES]
 
 
 def _check_paths(paths: int) -> int:
@@ -93,7 +88,7 @@ class LaunchFigureQuery(FigureQuery):
 
 
 class SimulationQuery(BaseModel):
-    """Monte Carlo settings shared by the stockpile and defense endpoints."""
+    """Monte Carlo settings shared by the stockpile, defense and scenario-run endpoints."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -159,7 +154,7 @@ class RaidRequest(BaseModel):
         return raid
 
 
-class ScenarioRequest(BaseModel):
+class ScenarioRequest(SimulationQuery):
     """Body of ``POST /api/scenario-runs``: a few changes over the baseline forecast.
 
     ``scenario`` starts from a shipped scenario (e.g. ``ceasefire-6m``); the other
@@ -204,11 +199,3 @@ class ScenarioRequest(BaseModel):
     weapon_class: WeaponClass | None = Field(
         default=None, description="Class shown in the stockpile chart."
     )
-    until: str = Field(default=DEFAULT_UNTIL, description="Last forecast month (YYYY-MM).")
-    paths: int = Field(
-        default=DEFAULT_PATHS, ge=100, description=f"Monte Carlo paths, at most {MAX_PATHS:,}."
-    )
-    seed: int = Field(default=0, ge=0, le=2**32 - 1)
-
-    _paths = field_validator("paths")(_check_paths)
-    _until = field_validator("until")(_check_until)

@@ -132,31 +132,48 @@ function scenarioBody(form) {
   return body;
 }
 
-async function runScenario(form) {
-  const errorBox = document.getElementById("scenario-error");
-  const status = document.getElementById("scenario-status");
+// Post a form's body as JSON; ``show`` draws the answer and returns the status line. A
+// refusal is shown next to the form and marks the field it names ("raid.Iskander-M"
+// marks "raid"), or ``defaultField`` when it names none.
+async function submitForm(form, { url, body, errorId, statusId, busy, show, defaultField = "" }) {
+  const errorBox = document.getElementById(errorId);
+  const status = document.getElementById(statusId);
   const button = form.querySelector("button[type=submit]");
   showError(errorBox, "");
   for (const element of form.elements) element.removeAttribute("aria-invalid");
-  status.textContent = "Running…";
+  status.textContent = busy;
   button.disabled = true;
   try {
-    const result = await fetchJSON("/api/scenario-runs", {
+    const result = await fetchJSON(url, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(scenarioBody(form)),
+      body: JSON.stringify(body(form)),
     });
-    drawModelFigures(result.figures);
-    showNotes(payloadNotes(result));
-    status.textContent = result.description || "Done.";
+    status.textContent = show(result);
   } catch (error) {
     status.textContent = "";
     showError(errorBox, error.message);
-    const field = error.field && form.elements[error.field];
+    const name = (error.field || defaultField).split(".")[0];
+    const field = name && form.elements[name];
     if (field && field.setAttribute) field.setAttribute("aria-invalid", "true");
   } finally {
     button.disabled = false;
   }
+}
+
+function runScenario(form) {
+  return submitForm(form, {
+    url: "/api/scenario-runs",
+    body: scenarioBody,
+    errorId: "scenario-error",
+    statusId: "scenario-status",
+    busy: "Running…",
+    show: (result) => {
+      drawModelFigures(result.figures);
+      showNotes(payloadNotes(result));
+      return result.description || "Done.";
+    },
+  });
 }
 
 async function loadBaselineModelCharts(weaponClass, onlyStockpile) {
@@ -238,10 +255,7 @@ function showRaidResult(result) {
       cell(PERCENT.format(row.p_stock_short), true),
     ])
   );
-  for (const [name, figure] of Object.entries(result.figures || {})) {
-    const chart = document.getElementById(`chart-${name}`);
-    if (chart && figure) draw(chart, figure);
-  }
+  drawModelFigures(result.figures);
 }
 
 function raidBody(form) {
@@ -255,38 +269,26 @@ function raidBody(form) {
   return body;
 }
 
-async function runRaid(form) {
-  const errorBox = document.getElementById("raid-error");
-  const status = document.getElementById("raid-status");
-  const button = form.querySelector("button[type=submit]");
-  showError(errorBox, "");
-  for (const element of form.elements) element.removeAttribute("aria-invalid");
-  status.textContent = "Simulating…";
-  button.disabled = true;
-  try {
-    const result = await fetchJSON("/api/raid", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(raidBody(form)),
-    });
-    showRaidResult(result);
-    const total = result.leakers.find((row) => row.threat === "all");
-    const notes = (result.warnings || []).join(" ");
-    status.textContent =
-      `${NUMBER.format(total.launched)} launched: ${NUMBER.format(total.mean)} not intercepted ` +
-      `on average (90% of paths: ${range(total.p5, total.p95)}); ` +
-      `${NUMBER.format(result.request.paths)} paths, seed ${result.request.seed}.` +
-      (notes ? ` ${notes}` : "");
-  } catch (error) {
-    status.textContent = "";
-    showError(errorBox, error.message);
-    // "raid.Iskander-M" and "raid" both point at the raid field.
-    const name = (error.field || "raid").split(".")[0];
-    const field = form.elements[name];
-    if (field && field.setAttribute) field.setAttribute("aria-invalid", "true");
-  } finally {
-    button.disabled = false;
-  }
+function runRaid(form) {
+  return submitForm(form, {
+    url: "/api/raid",
+    body: raidBody,
+    errorId: "raid-error",
+    statusId: "raid-status",
+    busy: "Simulating…",
+    defaultField: "raid",
+    show: (result) => {
+      showRaidResult(result);
+      const total = result.leakers.find((row) => row.threat === "all");
+      const notes = (result.warnings || []).join(" ");
+      return (
+        `${NUMBER.format(total.launched)} launched: ${NUMBER.format(total.mean)} not intercepted ` +
+        `on average (90% of paths: ${range(total.p5, total.p95)}); ` +
+        `${NUMBER.format(result.request.paths)} paths, seed ${result.request.seed}.` +
+        (notes ? ` ${notes}` : "")
+      );
+    },
+  });
 }
 
 async function loadRaidThreats() {
