@@ -46,6 +46,18 @@ def chart_payload(chart: Chart, subtitle: str | None = None) -> FigurePayload:
     return payload
 
 
+def _saturation_rows(
+    saturation: pd.DataFrame, chart: str, columns: tuple[str, ...]
+) -> tuple[pd.DataFrame, list[int]]:
+    """The saturation curve's rows by raid size and the sizes, after checking that the
+    frame has ``missiles`` and ``columns``."""
+    missing = [column for column in ("missiles", *columns) if column not in saturation.columns]
+    if missing:
+        raise ValueError(f"{chart}: the frame lacks column(s) {', '.join(missing)}")
+    rows = saturation.sort_values("missiles")
+    return rows, [int(value) for value in rows["missiles"]]
+
+
 def saturation_chart(saturation: pd.DataFrame, *, raid_size: int) -> Chart:
     """Leakers as the raid grows: the raid's mix scaled from a quarter to eight times.
 
@@ -63,15 +75,9 @@ def saturation_chart(saturation: pd.DataFrame, *, raid_size: int) -> Chart:
         Marker,
     )
 
-    missing = [
-        column
-        for column in ("missiles", "leakers_mean", "leakers_p5", "leakers_p95")
-        if column not in saturation.columns
-    ]
-    if missing:
-        raise ValueError(f"saturation_chart: the frame lacks column(s) {', '.join(missing)}")
-    rows = saturation.sort_values("missiles")
-    x = [int(value) for value in rows["missiles"]]
+    rows, x = _saturation_rows(
+        saturation, "saturation_chart", ("leakers_mean", "leakers_p5", "leakers_p95")
+    )
 
     def floats(column: str) -> list[float]:
         return [float(value) for value in rows[column]]
@@ -107,15 +113,9 @@ def saturation_share_chart(saturation: pd.DataFrame, *, raid_size: int) -> Chart
     """
     from missilewatch.report.charts import MODEL_SOURCE, SERIES_COLOURS, Chart, Line, Marker
 
-    missing = [
-        column
-        for column in ("missiles", "leak_share", "ballistic_leak_share")
-        if column not in saturation.columns
-    ]
-    if missing:
-        raise ValueError(f"saturation_share_chart: the frame lacks column(s) {', '.join(missing)}")
-    rows = saturation.sort_values("missiles")
-    x = [int(value) for value in rows["missiles"]]
+    rows, x = _saturation_rows(
+        saturation, "saturation_share_chart", ("leak_share", "ballistic_leak_share")
+    )
     layers = [
         Line(
             x, [float(v) for v in rows["leak_share"]], "whole raid", SERIES_COLOURS[0], markers=True
