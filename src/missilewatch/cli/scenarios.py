@@ -237,8 +237,8 @@ def report_command(
         Path | None, typer.Option("--images", help="Also write every chart as PNG and SVG here.")
     ] = None,
     paths: Annotated[
-        int, typer.Option("--paths", help="Monte Carlo paths per scenario (default 20,000).")
-    ] = 20_000,
+        int, typer.Option("--paths", help="Monte Carlo paths per scenario (default 40,000).")
+    ] = 40_000,
     seed: Annotated[int, typer.Option("--seed", help="Root seed; same seed, same numbers.")] = 0,
     until: UntilOption = None,
     db: DbOption = None,

@@ -30,8 +30,9 @@ from missilewatch.report.charts import Chart
 #: Scenarios always run for the report: the key findings need both.
 REQUIRED_SCENARIOS = ("baseline", "ceasefire-6m")
 #: Paths per scenario for the report. Conditioning on published figures leaves a few
-#: hundred effective paths of 20,000 for cruise and ballistic (about 30-60 of 2,000).
-REPORT_PATHS = 20_000
+#: hundred effective paths of 40,000 for ballistic and cruise (about 30-60 of 2,000,
+#: about 200-430 of 20,000): enough for a stated 5-95% range.
+REPORT_PATHS = 40_000
 TITLE = "Russia's missile balance in the war on Ukraine"
 
 ProgressCallback = Callable[[str, int, int], None]

@@ -39,7 +39,7 @@ from missilewatch.paths import package_data
 #: Largest number of Monte Carlo paths a scenario may ask for (memory stays bounded).
 MAX_PATHS = 200_000
 #: Default number of paths when neither the file nor the caller gives one.
-DEFAULT_PATHS = 20_000
+DEFAULT_PATHS = 40_000
 #: Default last forecast month.
 DEFAULT_UNTIL = "2027-12"
 
