@@ -22,22 +22,24 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from missilewatch import estimates as estimates_module
+from missilewatch.api import defense as defense_api
+from missilewatch.api import stockpile as stock_api
+from missilewatch.api.defense import DefenseSetup
+from missilewatch.api.stockpile import StockpileRun
+from missilewatch.defense.campaign import NOT_DEPLETED, CampaignDraws, ballistic_families
+from missilewatch.defense.params import Defense
 from missilewatch.errors import MissilewatchError
 from missilewatch.estimates import EstimateSet
+from missilewatch.model.adjustments import Adjustments
 from missilewatch.paths import HOME_ENV
+from missilewatch.scenarios.runs import data_provenance, estimates_fingerprint
 from missilewatch.scenarios.spec import ScenarioSpec
-
-if TYPE_CHECKING:
-    from missilewatch.api.defense import DefenseSetup
-    from missilewatch.api.stockpile import StockpileRun
-    from missilewatch.defense.campaign import CampaignDraws
-    from missilewatch.defense.params import Defense
-    from missilewatch.model.adjustments import Adjustments
 
 PERCENTILES: Final = (5, 25, 50, 75, 95)
 PERCENTILE_COLUMNS: Final = tuple(f"p{q}" for q in PERCENTILES)
@@ -114,9 +116,6 @@ def run_point(task: PointTask) -> PointResult:
         caught += messages
         pairs += _stock_rows(outcome, task.outputs)
     if needs_campaign(task.outputs):
-        from missilewatch.api import defense as defense_api
-        from missilewatch.api import stockpile as stock_api
-
         forecast = stock_api.forecast_strikes(
             until=task.until,
             start=start,
@@ -152,8 +151,6 @@ def _run_stock_flow(
     task: PointTask, estimate_set: EstimateSet, adjustments: Adjustments
 ) -> tuple[StockpileRun, list[str]]:
     """The stock-flow run of a point, and the engine's warnings about the families read."""
-    from missilewatch.api import stockpile as stock_api
-
     outcome = stock_api.simulate_stockpile(
         until=task.until,
         paths=task.paths,
@@ -191,8 +188,6 @@ def with_shots_per_target(setup: DefenseSetup, shots: Mapping[str, int]) -> Defe
     rates with the estimates' doctrine) is kept: the change is one of doctrine, with
     the same missiles coming within reach.
     """
-    from missilewatch.defense.params import Defense
-
     if not shots:
         return setup
     interceptors = {}
@@ -238,8 +233,6 @@ def _probability_row(request: OutputRequest, probability: float, assumption: boo
 
 
 def _stock_rows(outcome: StockpileRun, outputs: Sequence[OutputRequest]) -> list[Pair]:
-    from missilewatch.api import stockpile as stock_api
-
     rows: list[Pair] = []
     for request in outputs:
         if request.metric != "stock":
@@ -278,8 +271,6 @@ def _stock_rows(outcome: StockpileRun, outputs: Sequence[OutputRequest]) -> list
 def _campaign_rows(
     draws: CampaignDraws, defense: Defense, outputs: Sequence[OutputRequest], assumption: bool
 ) -> list[Pair]:
-    from missilewatch.defense.campaign import NOT_DEPLETED, ballistic_families
-
     months = draws.months
     # A path that never runs short counts as the horizon's length (censored), as in the
     # campaign summary's depletion_month_offset.
@@ -324,8 +315,6 @@ def cached_estimates(estimates: str | None, fingerprint: str) -> EstimateSet:
 
     ``fingerprint`` only keys the cache: edited estimates give a new fingerprint.
     """
-    from missilewatch import estimates as estimates_module
-
     return estimates_module.load(_path(estimates))
 
 
@@ -338,8 +327,6 @@ def cached_defense_setup(
     ``home`` and ``fingerprint`` only key the cache: another data directory or other
     data or estimates build a new setup.
     """
-    from missilewatch.api import defense as defense_api
-
     day = pd.Period(first_month, freq="M").start_time.date()
     setup, _ = defense_api.load_setup(_path(estimates), _path(db), as_of=day)
     return setup
@@ -347,8 +334,6 @@ def cached_defense_setup(
 
 def data_fingerprint(db: str | None, estimates: str | None) -> str:
     """The ledger data and estimates in use now, as one text (compared across workers)."""
-    from missilewatch.scenarios.runs import data_provenance, estimates_fingerprint
-
     provenance = data_provenance(_path(db))
     return (
         f"data {provenance['data_release']} {provenance['data_file_sha256']} "

@@ -23,9 +23,18 @@ import pandas as pd
 from pydantic import ValidationError
 
 from missilewatch import __version__
+from missilewatch.api.stockpile import COUNT_DECIMALS, PROBABILITY_DECIMALS, modelled_families
 from missilewatch.errors import MissilewatchError, MissilewatchWarning, ParameterError
+from missilewatch.ledger import taxonomy
 from missilewatch.paths import HOME_ENV
-from missilewatch.scenarios.spec import Scenario, ScenarioSpec, load_scenario, month_of
+from missilewatch.scenarios.runs import forecast_start
+from missilewatch.scenarios.spec import (
+    Scenario,
+    ScenarioSpec,
+    check_names,
+    load_scenario,
+    month_of,
+)
 from missilewatch.sweep.design import design_points
 from missilewatch.sweep.points import (
     PERCENTILE_COLUMNS,
@@ -146,8 +155,6 @@ def plan_sweep(
     Every point's scenario is validated here, so a bad combination fails before any
     work is sent out.
     """
-    from missilewatch.scenarios.runs import forecast_start
-
     sweep_file = spec if isinstance(spec, Sweep) else load_sweep(spec)
     settings = sweep_file.spec.run
     chosen_paths = settings.paths if paths is None else paths
@@ -278,9 +285,6 @@ def resolve_outputs(
     fingerprint: str,
 ) -> tuple[OutputRequest, ...]:
     """The file's outputs checked against the model's names and the forecast months."""
-    from missilewatch.api.stockpile import modelled_families
-    from missilewatch.ledger import taxonomy
-
     horizon = (end - start).n + 1
     requests: list[OutputRequest] = []
     defense = None
@@ -447,8 +451,6 @@ def assemble(plan: SweepPlan, results: Sequence[PointResult]) -> pd.DataFrame:
     frame["month"] = pd.PeriodIndex([text if text else pd.NaT for text in frame["month"]], freq="M")
     frame["assumption"] = frame["assumption"].astype(bool)
     # Rounded as the stock-flow frames are: tenths of a missile, probabilities to 0.001.
-    from missilewatch.api.stockpile import COUNT_DECIMALS, PROBABILITY_DECIMALS
-
     numbers = [*PERCENTILE_COLUMNS, "mean"]
     is_probability = frame["unit"] == "probability"
     frame.loc[is_probability, numbers] = frame.loc[is_probability, numbers].round(
@@ -502,8 +504,6 @@ def _check_names(
     fingerprint: str,
 ) -> None:
     """Interceptor types and threat classes the parameters name must exist."""
-    from missilewatch.scenarios.spec import check_names
-
     wanted_types = [
         name for name in map(extra_interceptor_type, sweep_file.parameter_names) if name is not None
     ]
