@@ -116,3 +116,35 @@ def test_missing_release_path(tmp_path: Path) -> None:
     code, _out, err = run_cli(["ingest", str(tmp_path / "nowhere")])
     assert code == 2
     assert "no such file or folder" in err
+
+
+def test_error_exit_is_clean_in_a_fresh_process(tmp_path: Path, release_new: Path) -> None:
+    """A header one column short of its rows: the error line, exit 2, never an abort.
+
+    With pyarrow's threaded CSV reader, a process exiting right after this error was
+    sometimes aborted (exit 134, "terminate called without an active exception").
+    """
+    import subprocess
+    import sys
+
+    text = (release_new / "missile_attacks_daily.csv").read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    path = tmp_path / "short-header" / "missile_attacks_daily.csv"
+    path.parent.mkdir()
+    path.write_text(header.replace(",launched,", ",", 1) + "\n" + rest, encoding="utf-8")
+    command = [sys.executable, "-c", "from missilewatch.cli import main; main()", "ingest"]
+    runs = [
+        subprocess.run(
+            [*command, str(path), "--db", str(tmp_path / "s.duckdb")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for _ in range(4)
+    ]
+    for run in runs:
+        assert run.returncode == 2, run.stderr
+        assert run.stderr.strip().splitlines() == [
+            f"error: {path}: row 1 (line 2): expected 21 fields, found 22 "
+            "(truncated or malformed file?)"
+        ]

@@ -175,7 +175,9 @@ def read_text_table(path: Path, data: bytes) -> pa.Table:
     header_bytes = data.split(b"\n", 1)[0]
     _decode_check(path, header_bytes)
     header = next(csv.reader([header_bytes.decode("utf-8").rstrip("\r")]))
-    read_options = pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=16 << 20)
+    read_options = pacsv.ReadOptions(
+        column_names=header, skip_rows=1, block_size=16 << 20, use_threads=False
+    )
     convert_options = pacsv.ConvertOptions(
         column_types=dict.fromkeys(header, pa.string()),
         strings_can_be_null=False,
@@ -184,10 +186,15 @@ def read_text_table(path: Path, data: bytes) -> pa.Table:
     )
     # Upstream has no line breaks inside values; the fast parser is tried first and the
     # careful one only when a quoted value spans lines.
+    # One thread, and the bytes as an Arrow buffer (not a Python file, which pyarrow's I/O
+    # threads read under the GIL): after a parse error the threaded reader left tasks
+    # running on pyarrow's thread pools, and a process exiting right after the error line
+    # was then sometimes aborted ("terminate called without an active exception", exit
+    # 134). Reading this text-only table on one thread is as fast on two cores.
     for newlines_in_values in (False, True):
         try:
             return pacsv.read_csv(
-                io.BytesIO(data),
+                pa.BufferReader(data),
                 read_options=read_options,
                 parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
                 convert_options=convert_options,
