@@ -13,7 +13,7 @@ from missilewatch.ledger.quality import FLAGS
 from missilewatch.ledger.releases import UPSTREAM_ENV, UPSTREAM_URL
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "ledger.md").read_text(encoding="utf-8")
-LEDGER_COMMANDS = ("stats", "ingest", "update", "releases", "check")
+LEDGER_COMMANDS = ("stats", "ingest", "update", "releases", "check", "history")
 
 
 def test_every_command_and_option_is_documented() -> None:

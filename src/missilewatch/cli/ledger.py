@@ -1,4 +1,4 @@
-"""CLI commands for the ledger: stats, ingest, update, releases, check."""
+"""CLI commands for the ledger: stats, ingest, update, releases, check, history."""
 
 from __future__ import annotations
 
@@ -255,6 +255,57 @@ def check_command(
     emit_frame(frame, fmt, output, title="Quality flags", caption=_source_caption(db))
 
 
+def history_command(
+    model: Annotated[
+        str | None, typer.Option("--model", help="Only this reported model (e.g. '3M22 Zircon').")
+    ] = None,
+    since: Annotated[
+        dt.datetime | None,
+        typer.Option("--since", formats=["%Y-%m-%d"], help="Reports dated on or after."),
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """List revised reports: old and new values and the releases they came from."""
+    from missilewatch.ledger import revisions
+
+    frame = revisions(db, model=model, since=since.date() if since else None)
+    if frame.empty and fmt is OutputFormat.table and output is None:
+        from missilewatch.cli.common import err_console
+
+        err_console.print("no revision in the store for this selection", highlight=False)
+        return
+    if fmt is OutputFormat.table and output is None:
+        frame = frame.assign(
+            old=[
+                f"{a}/{b}/{c}"
+                for a, b, c in zip(
+                    frame["launched_old"],
+                    frame["destroyed_old"],
+                    frame["not_reach_goal_old"],
+                    strict=True,
+                )
+            ],
+            new=[
+                f"{a}/{b}/{c}"
+                for a, b, c in zip(
+                    frame["launched_new"],
+                    frame["destroyed_new"],
+                    frame["not_reach_goal_new"],
+                    strict=True,
+                )
+            ],
+        )[["date", "model", "from_release", "old", "revised_in", "new", "report_id"]]
+    emit_frame(
+        frame,
+        fmt,
+        output,
+        title="Revisions (launched/destroyed/not_reach_goal)",
+        caption=_source_caption(db),
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.command("stats")(stats_command)
@@ -262,3 +313,4 @@ def register(app: typer.Typer) -> None:
     app.command("update")(update_command)
     app.command("releases")(releases_command)
     app.command("check")(check_command)
+    app.command("history")(history_command)

@@ -2,7 +2,8 @@
 
 Public API (see docs/architecture.md, "Ledger public API", and docs/ledger.md):
 :func:`attacks`, :func:`stats`, :func:`monthly_launches`, :mod:`taxonomy` (``load``),
-:func:`ingest`, :func:`update`, :func:`releases`, :func:`history`, :func:`check`.
+:func:`ingest`, :func:`update`, :func:`releases`, :func:`history`, :func:`revisions`,
+:func:`check`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from missilewatch.ledger import taxonomy
 from missilewatch.ledger.quality import check
 from missilewatch.ledger.query import attacks, monthly_launches, stats
-from missilewatch.ledger.releases import history, ingest, releases, update
+from missilewatch.ledger.releases import history, ingest, releases, revisions, update
 from missilewatch.ledger.store import IngestResult
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "ingest",
     "monthly_launches",
     "releases",
+    "revisions",
     "stats",
     "taxonomy",
     "update",

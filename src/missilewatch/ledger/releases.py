@@ -8,6 +8,7 @@ or the ``url`` argument point elsewhere (a mirror, a local ``file://`` zip).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from missilewatch.errors import InputError, NetworkError
+from missilewatch.errors import InputError, NetworkError, ParameterError
 from missilewatch.ledger._duck import first_row
 from missilewatch.ledger.parse import ParsedRelease, read_release, read_release_zip
 from missilewatch.ledger.store import IngestResult, ingest_release, open_reader, resolve_db
@@ -160,6 +161,77 @@ def history(db: Path | str | None = None, report_id: str | None = None) -> pd.Da
             "ORDER BY replaced_in_release, date, report_id",
             params,
         ).df()
+
+
+REVISION_COLUMNS: tuple[str, ...] = (
+    "report_id",
+    "date",
+    "model",
+    "from_release",
+    "revised_in",
+    "launched_old",
+    "destroyed_old",
+    "not_reach_goal_old",
+    "launched_new",
+    "destroyed_new",
+    "not_reach_goal_new",
+)
+
+
+def revisions(
+    db: Path | str | None = None,
+    *,
+    model: str | None = None,
+    since: dt.date | str | None = None,
+) -> pd.DataFrame:
+    """Every revision: a report's values before and after, and the two releases' names.
+
+    Columns: report_id, date, model, from_release (the release the old values came
+    from), revised_in (the release that replaced them), launched_old, destroyed_old,
+    not_reach_goal_old, launched_new, destroyed_new, not_reach_goal_new. ``model``
+    keeps one reported model (case and whitespace ignored); ``since`` keeps reports
+    dated on or after it. Empty on the shipped snapshot (it holds one release).
+    """
+    since_date = None
+    if since is not None:
+        try:
+            since_date = dt.date.fromisoformat(str(since).strip())
+        except ValueError:
+            raise ParameterError(f"since: {since!r} is not a date (YYYY-MM-DD)") from None
+    clauses: list[str] = ["TRUE"]
+    params: list[object] = []
+    if model is not None:
+        clauses.append("lower(h.model) = lower(?)")
+        params.append(" ".join(model.split()))
+    if since_date is not None:
+        clauses.append("h.date >= ?")
+        params.append(since_date)
+    with open_reader(db) as (con, source):
+        if source.kind != "store":
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in REVISION_COLUMNS})
+        frame = con.execute(
+            f"""
+            SELECT h.report_id, h.date, h.model,
+                   coalesce(f.name, CAST(h.from_release AS VARCHAR)) AS from_release,
+                   coalesce(t.name, CAST(h.replaced_in_release AS VARCHAR)) AS revised_in,
+                   h.launched AS launched_old, h.destroyed AS destroyed_old,
+                   h.not_reach_goal AS not_reach_goal_old,
+                   coalesce(n.launched, r.launched) AS launched_new,
+                   coalesce(n.destroyed, r.destroyed) AS destroyed_new,
+                   coalesce(n.not_reach_goal, r.not_reach_goal) AS not_reach_goal_new
+            FROM report_history h
+            JOIN reports r USING (report_id)
+            LEFT JOIN report_history n
+                   ON n.report_id = h.report_id AND n.from_release = h.replaced_in_release
+            LEFT JOIN releases f ON f.release_id = h.from_release
+            LEFT JOIN releases t ON t.release_id = h.replaced_in_release
+            WHERE {" AND ".join(clauses)}
+            ORDER BY h.replaced_in_release, h.date, h.report_id
+            """,
+            params,
+        ).df()
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame[list(REVISION_COLUMNS)].reset_index(drop=True)
 
 
 def store_summary(db: Path | str | None = None) -> tuple[str, str, int]:
