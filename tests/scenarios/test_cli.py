@@ -72,9 +72,14 @@ def test_compare_and_runs_fit_80_columns_with_calendar_depletion_months(
 ) -> None:
     result = _missilewatch(
         "run", "baseline", "ceasefire-6m", "--paths", "60", "--until", "2027-06",
-        home=isolated_home,
+        home=isolated_home, columns=80,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    _fits_80_columns(result.stdout)
+    # Each stored run names its class with the fewest effective paths: few of 60 here.
+    fewest = re.findall(r"│ ([a-z-]+) ([\d,]+) +│", result.stdout)
+    assert len(fewest) == 2, result.stdout
+    assert all(0 < int(count.replace(",", "")) <= 60 for _, count in fewest)
     shown = _missilewatch("compare", "baseline", "ceasefire-6m", home=isolated_home, columns=80)
     assert shown.returncode == 0, shown.stderr
     _fits_80_columns(shown.stdout)

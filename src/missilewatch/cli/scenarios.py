@@ -82,13 +82,41 @@ def run_command(
             "run_id": run.run_id,
             "scenario": run.name,
             "forecast": f"{run.inputs.forecast_start}..{run.inputs.until}",
+            "until": run.inputs.until,
             "paths": run.inputs.paths,
             "seed": run.inputs.seed,
+            "fewest_effective_paths": _fewest_effective_paths(run.frame("summary")),
             "results": ", ".join(sorted(run.results)),
         }
         for run in results
     ]
-    emit_frame(pd.DataFrame(rows), fmt, output, title="Stored runs")
+    frame = pd.DataFrame(rows)
+    if fmt is not OutputFormat.table or output is not None:
+        emit_frame(frame.drop(columns="until"), fmt, output)
+        return
+    screen = for_screen(
+        frame, ["run_id", "scenario", "until", "paths", "seed", "fewest_effective_paths"], fmt, None
+    ).rename(columns={"run_id": "run", "fewest_effective_paths": "fewest eff. paths"})
+    emit_frame(
+        screen,
+        fmt,
+        None,
+        title="Stored runs",
+        caption="fewest eff. paths: the class whose ranges rest on the fewest effective "
+        "paths (below 200 they are rough; raise --paths).",
+    )
+
+
+def _fewest_effective_paths(summary: pd.DataFrame | None) -> str:
+    """The weapon class with the smallest effective sample size, e.g. "ballistic 381"."""
+    if summary is None or "metric" not in summary:
+        return ""
+    rows = summary[(summary["level"] == "class") & (summary["metric"] == "effective_sample_size")]
+    rows = rows[rows["p50"].notna()]
+    if rows.empty:
+        return ""
+    fewest = rows.sort_values("p50").iloc[0]
+    return f"{fewest['name']} {float(fewest['p50']):,.0f}"
 
 
 def runs_command(
