@@ -46,6 +46,7 @@ from missilewatch.defense.raid import (
 )
 from missilewatch.errors import InputError, ParameterError, UnknownNameError
 from missilewatch.model.adjustments import BASELINE, Adjustments
+from missilewatch.model.strikes import StrikeForecast
 from missilewatch.paths import package_data
 
 if TYPE_CHECKING:
@@ -782,12 +783,25 @@ def defense_campaign(
         # The same user estimates file for both sides of the balance.
         estimates=estimates,
     )
-    months = list(forecast.months)
-    first_day = months[0].start_time.date()
+    first_day = forecast.months[0].start_time.date()
     setup, _ = load_setup(estimates, db, as_of=first_day)
+    return campaign_from_strikes(
+        setup, forecast, seed=seed, adjustments=adjustments, progress=progress
+    )
+
+
+def campaign_from_strikes(
+    setup: DefenseSetup,
+    forecast: StrikeForecast,
+    *,
+    seed: int,
+    adjustments: Adjustments = BASELINE,
+    progress: ProgressCallback | None = None,
+) -> CampaignResult:
+    """The campaign over the stock-flow engine's strike forecast."""
     return campaign_from_forecast(
         setup,
-        months=months,
+        months=list(forecast.months),
         families=list(forecast.families),
         launches=np.asarray(forecast.launches),
         attacks=np.asarray(forecast.attacks),

@@ -9,7 +9,7 @@ point of a sweep; the engines read the ledger's monthly counts at every point.
 The stock-flow engine and the campaign are the public ones
 (:func:`missilewatch.api.stockpile.simulate_stockpile`,
 :func:`missilewatch.api.stockpile.forecast_strikes`,
-:func:`missilewatch.api.defense.campaign_from_forecast`); a point with no doctrine
+:func:`missilewatch.api.defense.campaign_from_strikes`); a point with no doctrine
 change gives exactly the numbers of :func:`missilewatch.api.defense.defense_campaign`
 with the point's seed.
 """
@@ -130,14 +130,8 @@ def run_point(task: PointTask) -> PointResult:
             task.estimates, task.db, os.environ.get(HOME_ENV), str(months[0]), task.data_fingerprint
         )
         setup = with_shots_per_target(setup, dict(task.shots_per_target))
-        campaign = defense_api.campaign_from_forecast(
-            setup,
-            months=months,
-            families=list(forecast.families),
-            launches=np.asarray(forecast.launches),
-            attacks=np.asarray(forecast.attacks),
-            seed=task.seed,
-            adjustments=adjustments,
+        campaign = defense_api.campaign_from_strikes(
+            setup, forecast, seed=task.seed, adjustments=adjustments
         )
         flagged = any(setup.assumption.values())
         pairs += _campaign_rows(campaign.draws, setup.defense, task.outputs, flagged)
