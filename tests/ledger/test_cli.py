@@ -67,3 +67,22 @@ def test_releases_on_an_empty_store_points_to_the_snapshot() -> None:
     result = runner.invoke(app, ["releases"])
     assert result.exit_code == 0
     assert "snapshot" in result.stdout
+
+
+def test_a_named_store_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    from tests.ledger.helpers import run_cli
+
+    missing = tmp_path / "nonexist_dir" / "x.duckdb"
+    for command in ("stats", "releases", "check", "history"):
+        code, out, err = run_cli([command, "--db", str(missing)])
+        assert code == 2, (command, out)
+        assert err.strip().splitlines() == [
+            f"error: no store at {missing} (for reading; `missilewatch ingest PATH --db "
+            f"{missing}` creates it; without --db the default store or the shipped snapshot "
+            "is read)"
+        ], command
+        assert out == ""
+    assert not missing.parent.exists()
+    # Without --db the shipped snapshot still answers.
+    code, out, _err = run_cli(["stats", "-p", "year", "-f", "csv"])
+    assert code == 0 and "2026" in out

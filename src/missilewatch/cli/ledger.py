@@ -61,6 +61,19 @@ def _working(message: str) -> Iterator[None]:
         yield
 
 
+def _existing_store(db: Path | None) -> Path | None:
+    """A store the user named with ``--db`` must exist for reading; no ``--db`` reads the
+    default store, or the shipped snapshot when there is none."""
+    if db is not None and not db.is_file():
+        from missilewatch.errors import InputError
+
+        raise InputError(
+            f"no store at {db} (for reading; `missilewatch ingest PATH --db {db}` creates it; "
+            "without --db the default store or the shipped snapshot is read)"
+        )
+    return db
+
+
 def _source_caption(db: Path | None) -> str:
     from missilewatch.ledger.store import open_reader
 
@@ -100,6 +113,7 @@ def stats_command(
     """Launched, destroyed, not reaching the target and intercept rate by period and group."""
     from missilewatch.ledger import stats
 
+    db = _existing_store(db)
     frame = stats(
         db,
         period=period.value,
@@ -223,7 +237,7 @@ def releases_command(
     """List the releases ingested into the store."""
     from missilewatch.ledger import releases
 
-    frame = releases(db)
+    frame = releases(_existing_store(db))
     if frame.empty and fmt is OutputFormat.table:
         from missilewatch.cli.common import console
 
@@ -249,7 +263,7 @@ def check_command(
     """List quality flags: destroyed > launched, missing counts, vanished or revised rows."""
     from missilewatch.ledger import check
 
-    frame = check(db, flags=flag or None)
+    frame = check(_existing_store(db), flags=flag or None)
     if fmt is OutputFormat.table and output is None:
         frame = frame.drop(columns="detail")  # the flag names it; see docs/ledger.md
     emit_frame(frame, fmt, output, title="Quality flags", caption=_source_caption(db))
@@ -270,7 +284,7 @@ def history_command(
     """List revised reports: old and new values and the releases they came from."""
     from missilewatch.ledger import revisions
 
-    frame = revisions(db, model=model, since=since.date() if since else None)
+    frame = revisions(_existing_store(db), model=model, since=since.date() if since else None)
     if frame.empty and fmt is OutputFormat.table and output is None:
         from missilewatch.cli.common import err_console
 
