@@ -86,3 +86,19 @@ def test_a_named_store_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
     # Without --db the shipped snapshot still answers.
     code, out, _err = run_cli(["stats", "-p", "year", "-f", "csv"])
     assert code == 0 and "2026" in out
+
+
+def test_stats_outside_the_data_says_which_dates_it_covers(release_new: Path) -> None:
+    from tests.ledger.helpers import run_cli
+
+    raw = pd.read_csv(release_new / "missile_attacks_daily.csv", dtype=str)
+    dates = pd.to_datetime(raw["time_start"].str.strip().str[:10])
+    first, last = dates.min().date(), dates.max().date()
+    code, out, err = run_cli(["stats", "--start", "2030-01-01", "-f", "csv"])
+    assert code == 0
+    assert out.strip().count("\n") == 0  # the header only
+    assert err.strip().splitlines() == [
+        f"note: no report falls in 2030-01-01 to ...; the data covers {first} to {last}"
+    ]
+    code, _out, err = run_cli(["stats", "--start", str(last)])
+    assert code == 0 and err == ""

@@ -86,6 +86,22 @@ def _source_caption(db: Path | None) -> str:
     return f"{CREDIT_LINE}; {where}."
 
 
+def _note_empty_selection(
+    db: Path | None, start: dt.datetime | None, end: dt.datetime | None, filtered: bool
+) -> None:
+    """One line on standard error: nothing matched, and which dates the data covers."""
+    from missilewatch.cli.common import err_console
+    from missilewatch.ledger.query import date_span
+
+    span = date_span(db)
+    covers = f"the data covers {span[0]} to {span[1]}" if span else "the ledger holds no report"
+    chosen = f"{start.date() if start else '...'} to {end.date() if end else '...'}"
+    what = "with this class or family " if filtered else ""
+    err_console.print(
+        f"note: no report {what}falls in {chosen}; {covers}", highlight=False, soft_wrap=True
+    )
+
+
 def stats_command(
     period: Annotated[Period, typer.Option("--period", "-p", help="Period.")] = Period.month,
     by: Annotated[GroupBy, typer.Option("--by", help="Group by weapon class or family.")] = (
@@ -124,6 +140,8 @@ def stats_command(
         weapon_class=weapon_class or None,
         family=family or None,
     )
+    if frame.empty:
+        _note_empty_selection(db, start, end, bool(weapon_class or family))
     if fmt is OutputFormat.table and output is None:
         frame = frame.drop(columns="period_start")  # the label says it; keep the table narrow
     emit_frame(

@@ -249,6 +249,17 @@ def _check_families(con: Any, families: Sequence[str], allocated: bool) -> None:
         )
 
 
+def date_span(db: Path | None = None) -> tuple[dt.date, dt.date] | None:
+    """The first and last report date (reports not vanished); None when there is none."""
+    with open_reader(db) as (con, _source):
+        span = first_row(
+            con.execute("SELECT min(date), max(date) FROM reports WHERE vanished_release IS NULL")
+        )
+    if span is None or span[0] is None:
+        return None
+    return span[0], span[1]
+
+
 def monthly_launches(db: Path | None = None, *, by: str = "family") -> pd.DataFrame:
     """Allocated launches per month and family (or class), zeros filled.
 
