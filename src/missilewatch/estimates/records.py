@@ -227,6 +227,7 @@ FRAME_COLUMNS: Final = [
     "source",
     "source_date",
     "url",
+    "seen_at",
     "note",
     "assumption",
 ]
@@ -293,6 +294,7 @@ class EstimateSet:
                 "source": r.source.publication if r.source else None,
                 "source_date": r.source.date if r.source else None,
                 "url": r.source.url if r.source else None,
+                "seen_at": r.source.seen_at if r.source else None,
                 "note": r.note,
                 "assumption": r.assumption,
             }
