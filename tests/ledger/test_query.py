@@ -93,6 +93,11 @@ def test_bad_parameters_raise() -> None:
         stats(period="decade")
     with pytest.raises(ParameterError, match="start"):
         stats(start="05/04/2025")
+    with pytest.raises(ParameterError, match="expected one of 'allocated', 'as-reported'"):
+        stats(mode="split")
+    pd.testing.assert_frame_equal(
+        stats(period="year", mode="reported"), stats(period="year", mode="as-reported")
+    )
 
 
 def test_monthly_launches_fill_every_month() -> None:

@@ -316,7 +316,7 @@ def _key_sql(column: Callable[[str], str], stripped: Mapping[str, str] | None = 
             f"CASE WHEN length({text}) IN (15, 18) THEN substr({text}, 1, 11) || '0' "
             f"|| substr({text}, 12) ELSE {text} END"
         )
-    texts = [_collapse(column(c)) for c in ("model", "target", "launch_place", "source")]
+    texts = [_collapse(column(c)) for c in TEXT_COLUMNS]
     return "concat_ws(chr(31), " + ", ".join([*times, *texts]) + ")"
 
 

@@ -22,7 +22,8 @@ from missilewatch.ledger.taxonomy import WEAPON_CLASSES
 
 PERIODS: tuple[str, ...] = ("year", "quarter", "month", "week")
 GROUPINGS: tuple[str, ...] = ("class", "family")
-MODES: tuple[str, ...] = ("allocated", "reported")
+#: ``stats(mode=...)``: allocated to families, or as reported ("reported" is accepted too).
+MODES: tuple[str, ...] = ("allocated", "as-reported")
 
 ATTACK_COLUMNS: tuple[str, ...] = (
     "report_id",
@@ -84,12 +85,13 @@ def _date_filter(start: dt.date | str | None, end: dt.date | str | None) -> tupl
 
 
 def _mode(mode: str) -> str:
+    """One of :data:`MODES`."""
     normalized = mode.strip().lower().replace("_", "-")
-    if normalized in ("reported", "as-reported"):
-        return "reported"
-    if normalized == "allocated":
-        return "allocated"
-    raise ParameterError(f"mode: {mode!r}; expected 'allocated' or 'as-reported'")
+    if normalized == "reported":
+        normalized = "as-reported"
+    if normalized not in MODES:
+        raise ParameterError(f"mode: {mode!r}; expected one of {', '.join(map(repr, MODES))}")
+    return normalized
 
 
 def _names(value: str | Sequence[str] | None) -> list[str] | None:
