@@ -10,7 +10,7 @@ import pytest
 
 import missilewatch
 from missilewatch.errors import ParameterError
-from missilewatch.ledger import attacks, monthly_launches, stats
+from missilewatch.ledger import attacks, monthly_launches, stats, taxonomy
 from missilewatch.ledger.parse import read_release
 
 
@@ -66,6 +66,28 @@ def test_stats_by_year_and_class_add_up() -> None:
     assert set(by_class["period"]) == {"2022", "2023", "2024", "2025", "2026"}
     rate = by_class["intercept_rate"].dropna()
     assert ((rate >= 0) & (rate <= 3)).all()
+
+
+def test_yearly_stats_match_the_raw_csv(release_new: Path) -> None:
+    """Independent of the parser: pandas reads the raw CSV of the release the snapshot
+    holds; per year and family, the single-family rows' totals match exactly."""
+    raw = pd.read_csv(release_new / "missile_attacks_daily.csv", dtype=str, keep_default_na=False)
+    raw["year"] = raw["time_start"].str.strip().str[:4]
+    raw["model"] = raw["model"].str.split().str.join(" ")
+    for column in ("launched", "destroyed"):
+        raw[column] = pd.to_numeric(raw[column].str.strip().replace("", "0")).astype("int64")
+    mapping = taxonomy.load()
+    families = {m: mapping.model_families(m) for m in raw["model"].unique()}
+    single = raw[raw["model"].map(lambda m: len(families[m]) == 1)].copy()
+    single["family"] = single["model"].map(lambda m: next(iter(families[m])))
+    expected = single.groupby(["year", "family"])[["launched", "destroyed"]].sum()
+    assert len(single) > 3000 and len(expected) > 40
+
+    got = stats(period="year", by="family", mode="as-reported")
+    got = got[~got["family"].str.contains(" + ", regex=False)]
+    got = got.set_index(["period", "family"])[["launched", "destroyed"]]
+    got.index.names = ["year", "family"]
+    pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), check_dtype=False)
 
 
 def test_stats_periods_and_filters() -> None:
