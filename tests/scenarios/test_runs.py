@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from missilewatch.errors import MissilewatchWarning
-
 from missilewatch.scenarios import (
     ScenarioRun,
     compare_runs,
