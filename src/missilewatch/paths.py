@@ -27,3 +27,33 @@ def default_db_path() -> Path:
 def package_data(*parts: str) -> Path:
     """A file shipped inside the package, e.g. ``package_data("ledger", "taxonomy.toml")``."""
     return Path(__file__).parent.joinpath(*parts)
+
+
+def read_shipped_or_file(
+    name_or_path: str | Path, kind: str, shipped: Path
+) -> tuple[str, str, Path | None]:
+    """Text of a user's TOML file, or of a file shipped in ``shipped`` under that name.
+
+    Returns ``(text, source, folder)``: ``source`` names the file in error messages
+    (``shipped:<name>`` for shipped ones) and ``folder`` is the user's file's folder, against
+    which relative paths inside it resolve (None for shipped files).
+    """
+    from missilewatch.errors import InputError, UnknownNameError
+
+    candidate = Path(name_or_path)
+    text_name = str(name_or_path)
+    if candidate.suffix == ".toml" or candidate.is_file() or "/" in text_name:
+        if not candidate.is_file():
+            raise InputError(f"{candidate}: {kind} file not found")
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{candidate}: not UTF-8 text") from None
+        return text, str(candidate), candidate.resolve().parent
+    shipped_file = shipped / f"{text_name}.toml"
+    if not shipped_file.is_file():
+        names = ", ".join(sorted(path.stem for path in shipped.glob("*.toml")))
+        raise UnknownNameError(
+            f"{kind} {text_name!r} is neither a shipped {kind} ({names}) nor a file"
+        )
+    return shipped_file.read_text(encoding="utf-8"), f"shipped:{text_name}", None

@@ -34,7 +34,7 @@ from pydantic import (
 
 from missilewatch.errors import InputError, ParameterError, UnknownNameError
 from missilewatch.model.adjustments import Adjustments
-from missilewatch.paths import package_data
+from missilewatch.paths import package_data, read_shipped_or_file
 
 #: Largest number of Monte Carlo paths a scenario may ask for (memory stays bounded).
 MAX_PATHS = 200_000
@@ -270,23 +270,8 @@ def parse_scenario(text: str, source: str) -> Scenario:
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """A shipped scenario by name, or a scenario file by path."""
-    candidate = Path(name_or_path)
-    text_name = str(name_or_path)
-    if candidate.suffix == ".toml" or candidate.is_file() or "/" in text_name:
-        if not candidate.is_file():
-            raise InputError(f"{candidate}: scenario file not found")
-        try:
-            text = candidate.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"{candidate}: not UTF-8 text") from None
-        return parse_scenario(text, str(candidate))
-    shipped = shipped_dir() / f"{text_name}.toml"
-    if not shipped.is_file():
-        raise UnknownNameError(
-            f"scenario {text_name!r} is neither a shipped scenario "
-            f"({', '.join(shipped_names())}) nor a file"
-        )
-    return parse_scenario(shipped.read_text(encoding="utf-8"), f"shipped:{text_name}")
+    text, source, _folder = read_shipped_or_file(name_or_path, "scenario", shipped_dir())
+    return parse_scenario(text, source)
 
 
 def check_names(

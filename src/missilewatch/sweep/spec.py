@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, f
 
 from missilewatch.defense.params import BALLISTIC_CLASSES, THREAT_CLASSES
 from missilewatch.errors import InputError, ParameterError, UnknownNameError
-from missilewatch.paths import package_data
+from missilewatch.paths import package_data, read_shipped_or_file
 from missilewatch.scenarios.spec import MAX_PATHS
 
 #: Largest number of points one sweep may have (the grid's product, or n for a sample).
@@ -387,23 +387,8 @@ def shipped_names() -> list[str]:
 
 def load_sweep(name_or_path: str | Path) -> Sweep:
     """A shipped example sweep by name, or a sweep file by path."""
-    candidate = Path(name_or_path)
-    text_name = str(name_or_path)
-    if candidate.suffix == ".toml" or candidate.is_file() or "/" in text_name:
-        if not candidate.is_file():
-            raise InputError(f"{candidate}: sweep file not found")
-        try:
-            text = candidate.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"{candidate}: not UTF-8 text") from None
-        return parse_sweep(text, str(candidate), candidate.resolve().parent)
-    shipped = shipped_dir() / f"{text_name}.toml"
-    if not shipped.is_file():
-        raise UnknownNameError(
-            f"sweep {text_name!r} is neither a shipped example "
-            f"({', '.join(shipped_names())}) nor a file"
-        )
-    return parse_sweep(shipped.read_text(encoding="utf-8"), f"shipped:{text_name}", None)
+    text, source, folder = read_shipped_or_file(name_or_path, "sweep", shipped_dir())
+    return parse_sweep(text, source, folder)
 
 
 def _check_parameter(section: ParameterSection, index: int, design: str, source: str) -> Parameter:
