@@ -226,7 +226,7 @@ def test_defense_depletion_distribution_sums_to_one(client: TestClient) -> None:
             "PAC-3 MSE",
         ),
         ({"scenario": "no-such-scenario"}, 422, "scenario", "ceasefire-6m"),
-        ({"unknown_knob": 1}, 422, "unknown_knob", "not permitted"),
+        ({"unknown_knob": 1}, 422, "unknown_knob", "unknown field"),
     ],
 )
 def test_bad_scenario_values_are_refused(

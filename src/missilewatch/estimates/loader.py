@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from missilewatch.errors import InputError
+from missilewatch.errors import InputError, validation_reason
 from missilewatch.estimates.records import (
     DEFENSE_QUANTITIES,
     PROBABILITY,
@@ -219,9 +219,7 @@ def _build(raw: Any, path: Path, subjects: frozenset[str]) -> tuple[Estimate | N
 
 def _pydantic_line(item: Mapping[str, Any]) -> str:
     location = ".".join(str(part) for part in item.get("loc", ())) or "record"
-    message = str(item.get("msg", "invalid"))
-    if item.get("type") == "extra_forbidden":
-        message = "unknown field"
+    message = validation_reason(item)
     return f"field {location!r}: {message}"
 
 

@@ -32,7 +32,7 @@ from pydantic import (
     field_validator,
 )
 
-from missilewatch.errors import InputError, ParameterError, UnknownNameError
+from missilewatch.errors import InputError, ParameterError, UnknownNameError, validation_reason
 from missilewatch.model.adjustments import Adjustments
 from missilewatch.paths import package_data, read_shipped_or_file
 
@@ -308,16 +308,7 @@ def _describe(error: ValidationError) -> str:
     parts = []
     for detail in error.errors():
         location = ".".join(str(part) for part in detail["loc"] if not _is_union_tag(part))
-        message = detail["msg"]
-        if detail["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif detail["type"] == "missing":
-            message = "missing (required)"
-        elif message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        got = detail.get("input")
-        if detail["type"].startswith(("greater_than", "less_than")) and got is not None:
-            message = f"{message} (got {got})"
+        message = validation_reason(detail)
         parts.append(f"{location}: {message}")
     # A union field reports one error per alternative; keep the first of each field.
     unique: dict[str, str] = {}

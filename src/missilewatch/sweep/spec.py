@@ -23,7 +23,7 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
 from missilewatch.defense.params import BALLISTIC_CLASSES, THREAT_CLASSES
-from missilewatch.errors import InputError, ParameterError, UnknownNameError
+from missilewatch.errors import InputError, ParameterError, UnknownNameError, validation_reason
 from missilewatch.paths import package_data, read_shipped_or_file
 from missilewatch.scenarios.spec import MAX_PATHS
 
@@ -492,16 +492,7 @@ def describe_errors(error: ValidationError, raw: Mapping[str, Any]) -> str:
     parts: dict[str, str] = {}
     for detail in error.errors():
         location = _location(detail["loc"], raw)
-        message = detail["msg"]
-        if detail["type"] == "extra_forbidden":
-            message = "unknown field"
-        elif detail["type"] == "missing":
-            message = "missing (required)"
-        elif message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        got = detail.get("input")
-        if detail["type"].startswith(("greater_than", "less_than")) and got is not None:
-            message = f"{message} (got {got})"
+        message = validation_reason(detail)
         # A union field reports one error per alternative; keep the first.
         parts.setdefault(location, f"{location}: {message}")
     return "; ".join(parts.values())

@@ -19,6 +19,7 @@ from missilewatch.errors import (
     MissilewatchError,
     ParameterError,
     UnknownNameError,
+    validation_reason,
 )
 
 logger = logging.getLogger("missilewatch.web")
@@ -55,9 +56,7 @@ def status_for(error: MissilewatchError) -> int:
 def _validation_message(error: dict[str, Any]) -> tuple[str, str | None]:
     location = [str(part) for part in error.get("loc", ()) if part not in ("query", "body")]
     field = ".".join(location) or None
-    message = str(error.get("msg", "invalid value"))
-    # pydantic prefixes messages of custom validators; the reader needs only the reason.
-    message = message.removeprefix("Value error, ")
+    message = validation_reason(error)
     if field:
         message = f"{field}: {message}"
     return message, field
