@@ -448,6 +448,11 @@ def _caveat_lines(basis: Basis, members: Mapping[str, Sequence[str]]) -> list[st
     ]
 
 
+def _resting_on(basis: Basis, members: Mapping[str, Sequence[str]]) -> str:
+    """The closing words of a finding: the figures it rests on and the engine's caveats."""
+    return basis.phrase() + " (see the assumptions table)" + _caveat_phrase(basis, members) + "."
+
+
 def _caveat_phrase(basis: Basis, members: Mapping[str, Sequence[str]]) -> str:
     if not basis.caveats:
         return ""
@@ -553,11 +558,7 @@ def production_findings(
         f"{RANGE_LABEL}) and the probability that production exceeded launches: "
         + "; ".join(headline or [details[0]])
         + ". Launches are the Ukrainian Air Force's reports; the production and stock "
-        "estimates rest on "
-        + basis.phrase()
-        + " (see the assumptions table)"
-        + _caveat_phrase(basis, members)
-        + "."
+        "estimates rest on " + _resting_on(basis, members)
     )
     return [
         Finding(
@@ -662,10 +663,7 @@ def stockpile_findings(
         + f". Change over the 12 months before: {', '.join(past_parts)}; projected change "
         f"to {_month_name(end)} at the recent strike rate: {', '.join(ahead_parts)}. "
         "The reconstruction runs from the reported launches and rests on "
-        + basis.phrase()
-        + " (see the assumptions table)"
-        + _caveat_phrase(basis, members)
-        + "."
+        + _resting_on(basis, members)
     )
     return [
         Finding(
