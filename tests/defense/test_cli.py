@@ -108,6 +108,7 @@ def test_probability_above_one_in_a_user_file_is_refused(tmp_path: Path) -> None
 id = "pac-3-mse-pk-ballistic"
 quantity = "kill_probability"
 subject = "PAC-3 MSE vs ballistic"
+bound = "approx"
 value = 1.4
 unit = "probability"
 as_of = "2026-01-01"
@@ -131,6 +132,7 @@ def test_user_file_changes_the_defense(tmp_path: Path) -> None:
 id = "pac-3-mse-stock-ukraine"
 quantity = "interceptor_stock"
 subject = "PAC-3 MSE"
+bound = "approx"
 value = 500
 unit = "interceptors"
 as_of = "2026-04-01"
@@ -204,6 +206,7 @@ def test_direct_delivery_rate_replaces_output_times_share(tmp_path: Path) -> Non
 id = "my-pac-3-deliveries"
 quantity = "interceptor_deliveries"
 subject = "PAC-3 MSE"
+bound = "approx"
 value = 24
 unit = "interceptors/month"
 as_of = "2026-01-01"

@@ -22,6 +22,7 @@ GOOD_RECORD = """
 id = "{id}"
 quantity = "production_rate"
 subject = "Iskander-M"
+bound = "range"
 low = 600
 central = 700
 high = 800
@@ -169,6 +170,7 @@ def test_percent_is_stored_as_probability(tmp_path: Path) -> None:
 id = "pk"
 quantity = "kill_probability"
 subject = "PAC-3 MSE vs ballistic"
+bound = "range"
 low = 50
 high = 90
 unit = "%"
@@ -187,7 +189,7 @@ def test_cli_lists_estimates_with_assumptions_marked(tmp_path: Path) -> None:
     result = runner.invoke(app, ["estimates", "--format", "csv"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert lines[0].startswith("id,quantity,subject,low,central,high")
+    assert lines[0].startswith("id,quantity,subject,bound,low,central,high")
     assert len(lines) - 1 == len(load())
     table = runner.invoke(app, ["estimates", "--quantity", "initial_stock"], env={"COLUMNS": "200"})
     assert table.exit_code == 0
@@ -199,3 +201,37 @@ def test_cli_reports_bad_user_file_in_one_line_per_field(tmp_path: Path) -> None
     result = CliRunner().invoke(app, ["estimates", "--estimates", str(user)])
     assert result.exit_code != 0
     assert isinstance(result.exception, EstimatesError)
+
+
+def test_every_shipped_record_states_its_bound() -> None:
+    from missilewatch.estimates.records import BOUNDS
+
+    for record in load():
+        assert record.bound in BOUNDS, record.id
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (('bound = "range"\n', ""), "field 'bound': missing"),
+        (('bound = "range"', 'bound = "roughly"'), "unknown bound 'roughly'"),
+        (('bound = "range"', 'bound = "range"\nrelative_error = 0.3'), "'relative_error'"),
+        (('bound = "range"', 'bound = "suspended"'), "'suspended' record states a zero"),
+    ],
+)
+def test_bad_bound_is_one_line_naming_file_id_and_field(
+    tmp_path: Path, edit: tuple[str, str], expected: str
+) -> None:
+    text = GOOD_RECORD.format(id="bad-bound").replace(*edit)
+    path = write(tmp_path, text)
+    with pytest.raises(EstimatesError) as caught:
+        load(path)
+    (line,) = caught.value.problems
+    assert str(path) in line and "'bad-bound'" in line and expected in line
+
+
+def test_approx_relative_error_is_kept_and_defaults() -> None:
+    from missilewatch.estimates.records import DEFAULT_RELATIVE_ERROR
+
+    record = next(r for r in load() if r.bound == "approx")
+    assert record.error == (record.relative_error or DEFAULT_RELATIVE_ERROR)

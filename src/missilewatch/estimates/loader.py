@@ -18,11 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from missilewatch.errors import InputError, validation_reason
 from missilewatch.estimates.records import (
+    APPROX,
+    BOUNDS,
     DEFENSE_QUANTITIES,
     PROBABILITY,
     QUANTITIES,
     QUANTITY_UNIT_KINDS,
+    RANGE,
     RUSSIAN_QUANTITIES,
+    SUSPENDED,
     Estimate,
     EstimateSet,
     Source,
@@ -77,6 +81,8 @@ class _EstimateModel(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     quantity: str
     subject: str = Field(min_length=1)
+    bound: str | None = None
+    relative_error: float | None = None
     value: float | None = None
     low: float | None = None
     central: float | None = None
@@ -213,6 +219,8 @@ def _build(raw: Any, path: Path, subjects: frozenset[str]) -> tuple[Estimate | N
         source=source,
         origin=str(path),
         months_per_period=unit.months_per_period,
+        bound=model.bound or RANGE,
+        relative_error=model.relative_error,
     )
     return record, []
 
@@ -263,10 +271,35 @@ def _check(model: _EstimateModel, subjects: frozenset[str]) -> list[str]:
                 )
     elif model.quantity in DEFENSE_QUANTITIES and not model.subject.strip():
         problems.append("field 'subject': an interceptor or system type is required")
+    problems.extend(_check_bound(model))
     problems.extend(_check_numbers(model, unit_kind))
     problems.extend(_check_dates(model))
     if not model.assumption and model.source is None:
         problems.append("field 'source': a record without a source must say assumption = true")
+    return problems
+
+
+def _check_bound(model: _EstimateModel) -> list[str]:
+    """The source's bound word is required: it decides what the figure can say."""
+    known = ", ".join(BOUNDS)
+    if model.bound is None:
+        return [f"field 'bound': missing (one of {known}: the source's own word for the figure)"]
+    if model.bound not in BOUNDS:
+        return [f"field 'bound': unknown bound {model.bound!r} (one of {known})"]
+    problems: list[str] = []
+    if model.relative_error is not None:
+        if model.bound != APPROX:
+            problems.append("field 'relative_error': only an 'approx' figure has a relative error")
+        elif not 0 < model.relative_error <= 5:
+            problems.append(
+                f"field 'relative_error': must lie in (0, 5] ({model.relative_error:g})"
+            )
+    if model.bound == RANGE and model.value is not None:
+        problems.append("field 'bound': a 'range' needs low and high, not a single value")
+    if model.bound == SUSPENDED and any(
+        number not in (None, 0) for number in (model.value, model.low, model.central, model.high)
+    ):
+        problems.append("field 'value': a 'suspended' record states a zero (value = 0)")
     return problems
 
 

@@ -43,6 +43,31 @@ DEFENSE_QUANTITIES: Final = frozenset(
 )
 QUANTITIES: Final = RUSSIAN_QUANTITIES | DEFENSE_QUANTITIES
 
+# --- bounds ------------------------------------------------------------------------------
+# The word the source used for its figure decides what the figure can say. "Up to 200" is
+# a ceiling, "more than 250" a floor, "about 600" a noisy point, "planned" a target; a
+# ceiling and a floor must never be differenced as if both were points.
+
+#: A noisy point ("about"); its relative error is stated or ``DEFAULT_RELATIVE_ERROR``.
+APPROX: Final = "approx"
+#: An upper bound ("up to", "no more than"): the truth is at or below the value.
+UP_TO: Final = "up_to"
+#: A lower bound ("more than", "at least", "over"): the truth is at or above the value.
+AT_LEAST: Final = "at_least"
+#: A stated range (low..high), or for assumptions the band chosen and explained in the note.
+RANGE: Final = "range"
+#: A count given exactly (a document, a contract).
+EXACT: Final = "exact"
+#: A target or plan: weak evidence about what was actually made.
+PLANNED: Final = "planned"
+#: A capacity: an upper bound on output, not output.
+CAPACITY: Final = "capacity"
+#: A stop: the quantity is a real zero from the record's date.
+SUSPENDED: Final = "suspended"
+BOUNDS: Final = (APPROX, UP_TO, AT_LEAST, RANGE, EXACT, PLANNED, CAPACITY, SUSPENDED)
+#: Relative error of an "about" figure when its record states none (one standard deviation).
+DEFAULT_RELATIVE_ERROR: Final = 0.2
+
 # --- units -------------------------------------------------------------------------------
 # A unit is either a rate ("<items>/<period>"), a count ("<items>"), a duration
 # ("months") or a probability. The loader normalises spelling ("missiles per yr" ->
@@ -195,6 +220,15 @@ class Estimate:
     origin: str
     #: For rates: months in one period of ``unit``.
     months_per_period: float = 1.0
+    #: What the source's figure is: one of ``BOUNDS`` (the source's own word, e.g. "up to").
+    bound: str = RANGE
+    #: For ``approx``: the relative error (one standard deviation) stated in the record.
+    relative_error: float | None = None
+
+    @property
+    def error(self) -> float:
+        """Relative error of an ``approx`` figure: as stated, else the default."""
+        return self.relative_error if self.relative_error is not None else DEFAULT_RELATIVE_ERROR
 
     @property
     def subjects(self) -> tuple[str, ...]:
@@ -217,6 +251,7 @@ FRAME_COLUMNS: Final = [
     "id",
     "quantity",
     "subject",
+    "bound",
     "low",
     "central",
     "high",
@@ -284,6 +319,7 @@ class EstimateSet:
                 "id": r.id,
                 "quantity": r.quantity,
                 "subject": r.subject,
+                "bound": r.bound,
                 "low": r.low,
                 "central": r.central,
                 "high": r.high,
