@@ -38,7 +38,8 @@ def read_shipped_or_file(
     (``shipped:<name>`` for shipped ones) and ``folder`` is the user's file's folder, against
     which relative paths inside it resolve (None for shipped files).
     """
-    from missilewatch.errors import InputError, UnknownNameError
+    from missilewatch.errors import InputError
+    from missilewatch.names import resolve_name
 
     candidate = Path(name_or_path)
     text_name = str(name_or_path)
@@ -50,10 +51,12 @@ def read_shipped_or_file(
         except UnicodeDecodeError:
             raise InputError(f"{candidate}: not UTF-8 text") from None
         return text, str(candidate), candidate.resolve().parent
+    # A shipped name as typed ("Ceasefire-6M"), or refused with the closest names.
+    text_name = resolve_name(
+        text_name,
+        sorted(path.stem for path in shipped.glob("*.toml")),
+        kind=f"shipped {kind}",
+        hint=f"; or give a path to a {kind} file",
+    )
     shipped_file = shipped / f"{text_name}.toml"
-    if not shipped_file.is_file():
-        names = ", ".join(sorted(path.stem for path in shipped.glob("*.toml")))
-        raise UnknownNameError(
-            f"{kind} {text_name!r} is neither a shipped {kind} ({names}) nor a file"
-        )
     return shipped_file.read_text(encoding="utf-8"), f"shipped:{text_name}", None

@@ -161,8 +161,11 @@ def test_snapshot_report_ids_are_those_of_the_parser(release_new: Path) -> None:
 def test_unknown_family_or_class_is_named() -> None:
     from missilewatch.errors import UnknownNameError
 
-    with pytest.raises(UnknownNameError, match="'Tomahawk' does not occur"):
+    with pytest.raises(UnknownNameError, match="unknown family 'Tomahawk'"):
         stats(family="Tomahawk")
+    # A family of the taxonomy the reports never name is known, but not in the ledger.
+    with pytest.raises(UnknownNameError, match=r"'Gerbera' \(decoy UAVs\) is not reported"):
+        stats(family="Gerbera")
     with pytest.raises(UnknownNameError, match="weapon class 'hypersonic'"):
         stats(weapon_class="hypersonic")
 

@@ -47,6 +47,7 @@ from missilewatch.defense.raid import (
 from missilewatch.errors import InputError, ParameterError, UnknownNameError
 from missilewatch.model.adjustments import BASELINE, Adjustments
 from missilewatch.model.strikes import StrikeForecast
+from missilewatch.names import resolve_class, resolve_family, resolve_interceptor
 from missilewatch.paths import package_data
 
 if TYPE_CHECKING:
@@ -89,19 +90,47 @@ def intercept_calibration(
     """
     attacks = _per_attack(db, by=by, start=start, end=end)
     if families:
-        known = sorted(set(attacks["group"]))
-        unknown = [name for name in families if name not in known]
-        if unknown:
-            raise UnknownNameError(
-                f"unknown {'family' if by == 'family' else 'class'} {unknown[0]!r} "
-                f"(known: {', '.join(known)})"
-            )
-        attacks = attacks[attacks["group"].isin(list(families))]
+        chosen = _resolve_groups(families, sorted(set(attacks["group"])), by)
+        attacks = attacks[attacks["group"].isin(chosen)]
     table = calibration.rate_table(attacks, period=period)
     if by == "family":
         return table.rename(columns={"group": "family"})
     # By class the group is the class itself.
     return table.drop(columns=["group"])
+
+
+def _resolve_groups(names: Iterable[str], present: list[str], by: str) -> list[str]:
+    """Families (or classes, ``by="class"``) as typed, resolved to the ledger's groups."""
+    if by == "family":
+        return [
+            resolve_family(name, present, covered_by="in the ledger's missile attacks")
+            for name in names
+        ]
+    return [
+        resolve_class(name, present, covered_by="in the ledger's missile attacks") for name in names
+    ]
+
+
+def resolve_raid_names(counts: Mapping[str, int], defense: Defense) -> dict[str, int]:
+    """A raid's family names as typed (``iskander=40``), resolved to the defense's threats.
+
+    Raises:
+        UnknownNameError: a name that is no family, or a family the model does not engage.
+        InputError: two names that denote the same family.
+    """
+    resolved: dict[str, int] = {}
+    for name, count in counts.items():
+        family = resolve_family(
+            name,
+            list(defense.threats),
+            field=None,
+            kind="threat",
+            covered_by="engaged by the air-defense model",
+        )
+        if family in resolved:
+            raise InputError(f"raid: {name!r} and another name both denote {family!r}")
+        resolved[family] = count
+    return resolved
 
 
 def attack_outcomes(
@@ -117,11 +146,8 @@ def attack_outcomes(
     See :func:`missilewatch.defense.calibration.outcome_distribution` for the columns.
     """
     attacks = _per_attack(db, by=by, start=start, end=end)
-    chosen = attacks[attacks["group"] == family]
-    if chosen.empty:
-        raise UnknownNameError(
-            f"unknown {by} {family!r} (known: {', '.join(sorted(set(attacks['group'])))})"
-        )
+    (group,) = _resolve_groups([family], sorted(set(attacks["group"])), by)
+    chosen = attacks[attacks["group"] == group]
     fit = calibration.fit_beta_binomial(
         chosen["launched"].to_numpy(), chosen["destroyed"].to_numpy()
     )
@@ -595,8 +621,7 @@ def raid(
     else:
         setup, _ = load_setup(estimates, db)
         chosen = setup.defense
-    for family in counts:
-        chosen.threat(family)
+    counts = resolve_raid_names(counts, chosen)
     draws = simulate_raid(
         counts, chosen, paths=paths, seed=seed, stock_override=stock, progress=progress
     )
@@ -1001,10 +1026,7 @@ def parse_stock(text: str, known: Iterable[str]) -> dict[str, float]:
         name = name.strip()
         if not separator or not name:
             raise InputError(f"stock: item {position} {item.strip()!r} is not NAME=COUNT")
-        if name not in names:
-            raise UnknownNameError(
-                f"stock: unknown interceptor {name!r} (known: {', '.join(sorted(names))})"
-            )
+        name = resolve_interceptor(name, sorted(names), field="stock")
         try:
             number = float(value)
         except ValueError:

@@ -42,6 +42,7 @@ from missilewatch.model.strikes import (
     regime_table,
     sample_strikes,
 )
+from missilewatch.names import resolve_classes, resolve_families, resolve_family
 
 PERCENTILES: Final = (5, 25, 50, 75, 95)
 PERCENTILE_COLUMNS: Final = [f"p{q}" for q in PERCENTILES]
@@ -554,19 +555,17 @@ def _select_series(
         all_series.append(("class", c, [i for i, k in enumerate(classes) if k == c]))
     if family is None and weapon_class is None:
         return all_series
-    wanted_families = [family] if isinstance(family, str) else list(family or [])
-    wanted_classes = [weapon_class] if isinstance(weapon_class, str) else list(weapon_class or [])
-    for name in wanted_families:
-        if name not in families:
-            raise UnknownNameError(
-                f"family: {name!r} is not modelled (modelled: {', '.join(families)})"
-            )
-    for name in wanted_classes:
-        if name not in classes:
-            raise UnknownNameError(
-                f"class: {name!r} has no modelled family "
-                f"(classes: {', '.join(sorted(set(classes)))})"
-            )
+    wanted_families = (
+        resolve_families(family, families, covered_by="modelled by the stock-flow model") or []
+    )
+    wanted_classes = (
+        resolve_classes(
+            weapon_class,
+            sorted(set(classes)),
+            covered_by="the class of a modelled family",
+        )
+        or []
+    )
     chosen = [s for s in all_series if s[0] == "family" and s[1] in wanted_families]
     for name in wanted_classes:
         chosen.extend(s for s in all_series if s[0] == "class" and s[1] == name)
@@ -848,10 +847,7 @@ def forecast_strikes(
     names = list(families) if families is not None else modelled_families(estimate_set)
     from missilewatch.ledger import taxonomy
 
-    known = taxonomy.load().families
-    for name in names:
-        if name not in known:
-            raise UnknownNameError(f"families: unknown family {name!r}")
+    names = resolve_families(names, list(taxonomy.load().families), field="families") or []
     history = load_history(db, names)
     origin = history.months[0]
     first = _period(start, "start") if start is not None else history.months[-1] + 1
@@ -1025,6 +1021,7 @@ def implied_stock(
         if not records:
             raise UnknownNameError(f"evidence: no time_in_stock record {evidence!r}")
     if family is not None:
+        family = resolve_family(family)
         records = [r for r in records if family in r.subjects]
         if not records:
             raise UnknownNameError(f"family: no time_in_stock evidence for {family!r}")

@@ -26,6 +26,7 @@ import numpy as np
 
 from missilewatch.errors import ParameterError, UnknownNameError
 from missilewatch.model.sampling import triangular_quantile
+from missilewatch.names import unknown_name
 
 #: Threat classes the model engages, in the order a raid is served: ballistic-capable
 #: interceptors are kept for the fastest threats first, then cruise, then drones.
@@ -355,17 +356,13 @@ class Defense:
         try:
             return self.threats[family]
         except KeyError:
-            raise UnknownNameError(
-                f"unknown threat {family!r} (known: {', '.join(sorted(self.threats))})"
-            ) from None
+            raise unknown_name(family, sorted(self.threats), kind="threat") from None
 
     def interceptor(self, name: str) -> InterceptorType:
         try:
             return self.interceptors[name]
         except KeyError:
-            raise UnknownNameError(
-                f"unknown interceptor {name!r} (known: {', '.join(sorted(self.interceptors))})"
-            ) from None
+            raise unknown_name(name, sorted(self.interceptors), kind="interceptor") from None
 
     def check_names(self, interceptor_names: Iterable[str]) -> None:
         """Raise :class:`UnknownNameError` for the first name that is not a tracked type."""

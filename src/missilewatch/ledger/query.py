@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from missilewatch.errors import ParameterError, UnknownNameError
+from missilewatch.errors import ParameterError
 from missilewatch.ledger._duck import first_row
 from missilewatch.ledger.store import open_reader
-from missilewatch.ledger.taxonomy import WEAPON_CLASSES
+from missilewatch.names import resolve_classes, resolve_families
 
 PERIODS: tuple[str, ...] = ("year", "quarter", "month", "week")
 GROUPINGS: tuple[str, ...] = ("class", "family")
@@ -194,17 +194,14 @@ def stats(
     allocated = _mode(mode) == "allocated"
     group = "weapon_class" if by == "class" else "family"
     where, params = _date_filter(start, end)
-    classes = _names(weapon_class)
+    classes = resolve_classes(_names(weapon_class), extra=("mixed",))
     if classes:
-        unknown = [c for c in classes if c not in (*WEAPON_CLASSES, "mixed")]
-        if unknown:
-            raise UnknownNameError(
-                f"weapon class {unknown[0]!r}; expected one of {', '.join(WEAPON_CLASSES)}"
-            )
         where += f" AND weapon_class IN ({', '.join('?' for _ in classes)})"
         params += classes
     families = _names(family)
     if families:
+        with open_reader(db) as (con, _source):
+            families = _resolve_families(con, families, allocated)
         where += f" AND family IN ({', '.join('?' for _ in families)})"
         params += families
     if not allocated or group == "family":
@@ -228,8 +225,6 @@ def stats(
         FROM grouped ORDER BY period_start, {group}
     """
     with open_reader(db) as (con, _source):
-        if families:
-            _check_families(con, families, allocated)
         frame = con.execute(sql, params).df()
     frame = _finish_counts(frame, ("reports", *COUNT_COLUMNS))
     frame["period"] = frame["period"].astype(str)
@@ -241,14 +236,13 @@ def stats(
     return frame.reset_index(drop=True)
 
 
-def _check_families(con: Any, families: Sequence[str], allocated: bool) -> None:
+def _resolve_families(con: Any, families: Sequence[str], allocated: bool) -> list[str]:
+    """Families as typed (``kh101``, ``Iskander``), resolved to the ledger's names."""
     column = "family" if allocated else "family_label"
-    known = {r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM model_families").fetchall()}
-    missing = [f for f in families if f not in known]
-    if missing:
-        raise UnknownNameError(
-            f"family {missing[0]!r} does not occur in the ledger; known: {', '.join(sorted(known))}"
-        )
+    known = sorted(
+        str(r[0]) for r in con.execute(f"SELECT DISTINCT {column} FROM model_families").fetchall()
+    )
+    return resolve_families(families, known, covered_by="reported in the ledger") or []
 
 
 def date_span(db: Path | None = None) -> tuple[dt.date, dt.date] | None:

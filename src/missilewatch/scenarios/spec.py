@@ -33,7 +33,9 @@ from pydantic import (
 )
 
 from missilewatch.errors import InputError, ParameterError, UnknownNameError, validation_reason
+from missilewatch.ledger.taxonomy import WEAPON_CLASSES
 from missilewatch.model.adjustments import Adjustments
+from missilewatch.names import family_aliases, family_names, resolve_family_or_class, unknown_name
 from missilewatch.paths import package_data, read_shipped_or_file
 
 #: Largest number of Monte Carlo paths a scenario may ask for (memory stays bounded).
@@ -173,6 +175,19 @@ class ScenarioSpec(_Section):
     imports: Imports | None = None
     interceptors: Interceptors | None = None
 
+    @field_validator("applies_to")
+    @classmethod
+    def _known_spelling(cls, value: list[str]) -> list[str]:
+        # "iskander" or "Ballistic" in a file mean what they mean on the command line; a
+        # name no taxonomy knows stays as written and check_names() refuses it.
+        resolved = []
+        for name in value:
+            try:
+                resolved.append(resolve_family_or_class(name, family_names(), WEAPON_CLASSES))
+            except UnknownNameError:
+                resolved.append(name)
+        return resolved
+
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
@@ -290,16 +305,22 @@ def check_names(
         known = set(interceptor_types)
         for name in spec.interceptors.extra_per_month:
             if name not in known:
-                raise UnknownNameError(
-                    f"{scenario.source}: interceptors.extra_per_month: unknown interceptor "
-                    f"{name!r} (known: {', '.join(sorted(known))})"
+                raise unknown_name(
+                    name,
+                    sorted(known),
+                    kind="interceptor",
+                    field=f"{scenario.source}: interceptors.extra_per_month",
                 )
     if families_and_classes is not None:
         known = set(families_and_classes)
         for name in spec.applies_to:
             if name not in known:
-                raise UnknownNameError(
-                    f"{scenario.source}: applies_to: unknown family or class {name!r}"
+                raise unknown_name(
+                    name,
+                    sorted(known),
+                    kind="family or class",
+                    aliases=family_aliases(),
+                    field=f"{scenario.source}: applies_to",
                 )
 
 

@@ -9,8 +9,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from missilewatch import ledger
+from missilewatch.errors import UnknownNameError
 from missilewatch.ledger.releases import store_summary
 from missilewatch.ledger.snapshot import CREDIT, load_snapshot
+from missilewatch.names import resolve_family
 from missilewatch.report import charts
 from missilewatch.web.engines import Engines
 from missilewatch.web.errors import RequestRefused
@@ -53,9 +55,11 @@ def check_family(engines: Engines, family: str | None) -> None:
     """Refuse a family the ledger has never reported, naming the field."""
     if family is None:
         return
-    known = set(engines.families()["family"])
-    if family not in known:
-        raise RequestRefused(422, f"family {family!r} does not occur in the ledger", "family")
+    known = sorted(set(engines.families()["family"]))
+    try:
+        resolve_family(family, known, field=None, covered_by="reported in the ledger")
+    except UnknownNameError as error:
+        raise RequestRefused(422, str(error), "family") from None
 
 
 def _iso(value: Any) -> str | None:

@@ -19,6 +19,7 @@ from missilewatch.api import stockpile as stock_flow
 from missilewatch.api.defense import DefenseSetup
 from missilewatch.errors import InputError, UnknownNameError
 from missilewatch.model.adjustments import BASELINE, Adjustments
+from missilewatch.names import resolve_interceptor
 from missilewatch.report import charts
 from missilewatch.scenarios import load_scenario, shipped_names
 from missilewatch.scenarios.runs import forecast_start
@@ -303,16 +304,13 @@ def raid(request: RaidRequest, engines: EnginesDep) -> JSONResponse:
     such as ``{"Iskander-M": 40, "Kh-101/Kh-555": 60}`` (or the text
     ``"Iskander-M=40, Kh-101/Kh-555=60"``); ``figures.saturation`` is the curve as a chart
     and ``figures["saturation-share"]`` the share not intercepted, whole raid and ballistic."""
-    counts = request.raid
-    key = (tuple(sorted(counts.items())), request.paths, request.seed)
-
     setup = defense_setup(engines)
-    for family in counts:
-        try:
-            setup.defense.threat(family)
-        except UnknownNameError as error:
-            # An unknown threat is a bad value of the raid field, not a missing resource.
-            raise RequestRefused(422, str(error), "raid") from None
+    try:
+        counts = air_defense.resolve_raid_names(request.raid, setup.defense)
+    except (UnknownNameError, InputError) as error:
+        # An unknown threat is a bad value of the raid field, not a missing resource.
+        raise RequestRefused(422, str(error), "raid") from None
+    key = (tuple(sorted(counts.items())), request.paths, request.seed)
 
     def compute() -> dict[str, Any]:
         result, notes = run_model(
@@ -386,18 +384,14 @@ def scenario_adjustments(engines: Engines, request: ScenarioRequest) -> tuple[Ad
             raise RequestRefused(
                 422, "name the interceptor type of the extra deliveries", "interceptor"
             )
-        if request.interceptor not in known:
-            raise RequestRefused(
-                422,
-                f"interceptor {request.interceptor!r} is not known (known: {', '.join(known)})",
-                "interceptor",
-            )
+        try:
+            interceptor = resolve_interceptor(request.interceptor, known)
+        except UnknownNameError as error:
+            raise RequestRefused(422, str(error), "interceptor") from None
         raw["interceptors"] = {
-            "extra_per_month": {request.interceptor: request.extra_interceptors_per_month}
+            "extra_per_month": {interceptor: request.extra_interceptors_per_month}
         }
-        changes.append(
-            f"{request.extra_interceptors_per_month:g} extra {request.interceptor} per month"
-        )
+        changes.append(f"{request.extra_interceptors_per_month:g} extra {interceptor} per month")
     try:
         spec = ScenarioSpec.model_validate(raw)
     except ValidationError as error:

@@ -7,12 +7,14 @@ horizon, raid size and body size are capped and the refusal names the cap.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from missilewatch.errors import UnknownNameError
 from missilewatch.ledger.taxonomy import WEAPON_CLASSES
+from missilewatch.names import resolve_class
 
 #: Most Monte Carlo paths one request may ask for.
 MAX_PATHS = 200_000
@@ -31,12 +33,24 @@ MAX_CEASEFIRE_MONTHS = 60
 MAX_SCENARIO_FACTOR = 10.0
 MAX_EXTRA_INTERCEPTORS_PER_MONTH = 1_000
 
+
+def _class_as_typed(value: object) -> object:
+    """``Ballistic`` or ``anti ship`` as on the command line; an unknown name is refused
+    with the closest classes."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return resolve_class(value, field=None)
+    except UnknownNameError as error:
+        raise ValueError(str(error)) from None
+
+
 if TYPE_CHECKING:
     WeaponClass = str
 else:
     # Built from the taxonomy's list, so the API accepts (and its schema lists) exactly
-    # the ledger's classes.
-    WeaponClass = Literal[WEAPON_CLASSES]
+    # the ledger's classes, in any case or spacing.
+    WeaponClass = Annotated[Literal[WEAPON_CLASSES], BeforeValidator(_class_as_typed)]
 
 
 def _check_paths(paths: int) -> int:
