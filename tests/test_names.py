@@ -54,7 +54,8 @@ def test_unknown_family_suggests_the_closest_and_lists_every_family() -> None:
 
 
 def test_known_family_outside_a_command_names_what_it_covers() -> None:
-    with pytest.raises(UnknownNameError, match=r"'GBU' \(guided bombs\) is not engaged by the model \(Kalibr\)"):
+    expected = r"'GBU' \(guided bombs\) is not engaged by the model \(Kalibr\)"
+    with pytest.raises(UnknownNameError, match=expected):
         names.resolve_family("GBU", ["Kalibr"], covered_by="engaged by the model")
 
 
@@ -152,7 +153,7 @@ def test_cli_stats_accepts_aliases_and_class_case() -> None:
     ],
 )
 def test_cli_refuses_with_a_suggestion_on_one_line(args: list[str], needle: str) -> None:
-    code, out, err = run_cli(args)
+    code, _out, err = run_cli(args)
     assert code == 2
     assert needle in err
     assert err.count("\n") <= 1 + len(err) // 80  # one line, wrapped at most by the terminal
@@ -166,7 +167,7 @@ def test_cli_raid_resolves_names_to_the_families() -> None:
     assert code == 0, err
     frame = pd.read_csv(io.StringIO(out))
     assert list(frame["threat"]) == ["Iskander-M", "Kh-101/Kh-555", "all"]
-    code, out, err = run_cli(["raid", "--raid", "Iskander=4,9M723=4", "--no-progress"])
+    code, _out, err = run_cli(["raid", "--raid", "Iskander=4,9M723=4", "--no-progress"])
     assert code == 2 and "both denote 'Iskander-M'" in err
 
 
