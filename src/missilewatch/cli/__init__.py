@@ -14,7 +14,7 @@ from rich.text import Text
 
 from missilewatch import __version__
 from missilewatch.cli import defense, ledger, model, scenarios, sweep, web
-from missilewatch.cli.common import err_console
+from missilewatch.cli.common import err_console, with_output_format
 from missilewatch.errors import MissilewatchError
 
 app = typer.Typer(
@@ -46,6 +46,19 @@ def _root(
 
 for _module in (ledger, model, defense, scenarios, sweep, web):
     _module.register(app)
+
+
+def _apply_output_rule(group: typer.Typer) -> None:
+    """``--output FILE`` picks the format from its extension, in every command."""
+    for info in group.registered_commands:
+        if info.callback is not None:
+            info.callback = with_output_format(info.callback)
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _apply_output_rule(sub.typer_instance)
+
+
+_apply_output_rule(app)
 
 
 def _show_warning(

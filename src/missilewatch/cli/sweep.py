@@ -15,6 +15,7 @@ from missilewatch.cli.common import (
     FormatOption,
     OutputFormat,
     OutputOption,
+    csv_safe,
     emit_frame,
     progress_bar,
 )
@@ -142,7 +143,7 @@ def sweep_command(
         if results.suffix == ".parquet":
             frame.to_parquet(results, index=False)
         else:
-            frame.to_csv(results, index=False)
+            csv_safe(frame).to_csv(results, index=False)
     if sensitivity:
         table = sweeps.sensitivity(frame, statistic=statistic)
         emit_frame(
