@@ -81,7 +81,7 @@ def test_format_and_extension_that_disagree_are_one_line_exit_2(
     tmp_path: Path, args: list[str], needle: str
 ) -> None:
     args = [str(tmp_path / a) if a.startswith("s.") else a for a in args]
-    code, out, err = run_cli(["stats", "--period", "year", *args])
+    code, _out, err = run_cli(["stats", "--period", "year", *args])
     assert code == 2
     assert needle in err
     assert len(err.strip().splitlines()) <= 2 and "Traceback" not in err
