@@ -2,7 +2,7 @@
 
 The raid mixes the threat classes (20 Iskander-M, 5 Kinzhal, 25 Kh-101/Kh-555, 50
 Shahed/Geran) and meets the defense built from the shipped estimates and the ledger's
-intercept calibration (:func:`missilewatch.api.defense.load_setup`): stocks, channels
+intercept calibration (:func:`missilewatch.views.defense.load_setup`): stocks, channels
 per fire system, shots per target and kill probabilities drawn per raid. It measures
 
 * vectorized: :func:`missilewatch.defense.simulate_raid` over all raids (target < 5 s);
@@ -21,8 +21,8 @@ import argparse
 import sys
 import time
 
-from missilewatch.api.defense import load_setup
 from missilewatch.defense import simulate_raid, simulate_raid_reference
+from missilewatch.views.defense import load_setup
 
 RAID = {"Iskander-M": 20, "Kinzhal": 5, "Kh-101/Kh-555": 25, "Shahed/Geran": 50}
 TARGET_SECONDS = 5.0

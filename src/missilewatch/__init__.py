@@ -26,17 +26,23 @@ _PUBLIC_API: dict[str, str] = {
     "monthly_launches": "missilewatch.ledger:monthly_launches",
     # estimates
     "load_estimates": "missilewatch.estimates:load",
-    # stock-flow (core in missilewatch.model, glue in missilewatch.api.stockpile)
-    "stockpile": "missilewatch.api.stockpile:stockpile",
-    "stockpile_summary": "missilewatch.api.stockpile:stockpile_summary",
-    "forecast_strikes": "missilewatch.api.stockpile:forecast_strikes",
-    "backtest_strikes": "missilewatch.api.stockpile:backtest_strikes",
-    "implied_stock": "missilewatch.api.stockpile:implied_stock",
-    "serial_estimate": "missilewatch.api.stockpile:serial_estimate",
-    # air defense (core in missilewatch.defense, glue in missilewatch.api.defense)
-    "intercept_calibration": "missilewatch.api.defense:intercept_calibration",
-    "raid": "missilewatch.api.defense:raid",
-    "defense_campaign": "missilewatch.api.defense:defense_campaign",
+    # the one door: inputs read once, one run specification, one simulate
+    "Baseline": "missilewatch.baseline:Baseline",
+    "load_baseline": "missilewatch.baseline:load_baseline",
+    "RunSpec": "missilewatch.run:RunSpec",
+    "Run": "missilewatch.run:Run",
+    "simulate": "missilewatch.run:simulate",
+    # stock-flow views (core in missilewatch.model)
+    "stockpile": "missilewatch.views.stockpile:stockpile",
+    "stockpile_summary": "missilewatch.views.stockpile:stockpile_summary",
+    "forecast_strikes": "missilewatch.views.stockpile:forecast_strikes",
+    "backtest_strikes": "missilewatch.views.stockpile:backtest_strikes",
+    "implied_stock": "missilewatch.views.stockpile:implied_stock",
+    "serial_estimate": "missilewatch.views.stockpile:serial_estimate",
+    # air-defense views (core in missilewatch.defense)
+    "intercept_calibration": "missilewatch.views.defense:intercept_calibration",
+    "raid": "missilewatch.views.defense:raid",
+    "defense_campaign": "missilewatch.views.defense:defense_campaign",
     # scenarios
     "run_scenarios": "missilewatch.scenarios:run_scenarios",
     "compare_runs": "missilewatch.scenarios:compare_runs",

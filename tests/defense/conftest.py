@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from missilewatch.api import defense as api
 from missilewatch.defense import calibration
+from missilewatch.views import defense as api
 
 
 @pytest.fixture(scope="module")

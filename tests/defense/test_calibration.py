@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from missilewatch.api import defense as api
 from missilewatch.defense import calibration
 from missilewatch.errors import ParameterError, UnknownNameError
+from missilewatch.views import defense as api
 
 #: RUSI (18 Nov 2025): no intercept in 273 of 345 Iskander-M/Kinzhal attacks.
 RUSI_ZERO_SHARE = 273 / 345

@@ -13,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.defense.helpers import small_defense
 
-from missilewatch.api import defense as api
 from missilewatch.defense import NOT_DEPLETED, Defense, Spread, simulate_campaign
+from missilewatch.defense import setup as defense_setup
 from missilewatch.errors import ParameterError, UnknownNameError
 from missilewatch.model.adjustments import Adjustments
+from missilewatch.views import defense as api
 
 FAMILIES = ["Iskander-M", "Kinzhal", "Kh-101/Kh-555", "Shahed/Geran", "guided bombs"]
 #: Missiles per attack, per family: a plausible mix, not a fitted one.
@@ -187,7 +188,7 @@ def test_campaign_frames_from_the_real_defense(real_setup: api.DefenseSetup) -> 
     # PAC-3 MSE deliveries follow the announced ramp-up (620 in 2025, 650 by 2027,
     # about 2,000 a year by 2030): 650 / 620 from the end of 2025 to the start of 2027.
     curve = real_setup.production_central["PAC-3 MSE"]
-    ramp = api._ramp(curve, date(2027, 1, 1), date(2025, 12, 31))
+    ramp = defense_setup._ramp(curve, date(2027, 1, 1), date(2025, 12, 31))
     assert ramp == pytest.approx(650 / 620)
 
 

@@ -195,9 +195,9 @@ def test_defense_command_rejects_unknown_extra_interceptor() -> None:
 
 def test_direct_delivery_rate_replaces_output_times_share(tmp_path: Path) -> None:
     from missilewatch import estimates, ledger
-    from missilewatch.api import defense as api
     from missilewatch.defense import calibration
     from missilewatch.errors import ParameterError
+    from missilewatch.views import defense as api
 
     user = tmp_path / "deliveries.toml"
     user.write_text(
@@ -219,7 +219,9 @@ assumption = true
     assert patriot.deliveries_per_month.central == 24
     assert "my-pac-3-deliveries" in setup.record_ids["PAC-3 MSE"]
     attacks = calibration.per_attack(ledger.attacks(allocated=True), by="family")
-    shipped = api.build_defense(estimates.load(), attacks, as_of=date(2026, 4, 1))
+    shipped = api.build_defense(
+        estimates.load(), attacks, as_of=date(2026, 4, 1), layers=api.load_layers()
+    )
     assert shipped.defense.interceptors["PAC-3 MSE"].deliveries_per_month.central < 24
 
     counted = tmp_path / "count.toml"

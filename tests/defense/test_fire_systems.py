@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from missilewatch.api import defense as api
 from missilewatch.errors import InputError
+from missilewatch.views import defense as api
 
 #: A user file that fixes the Patriot batteries and their channels, replacing the
 #: shipped records with the same ids.

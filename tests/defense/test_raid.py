@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.defense.helpers import small_defense
 
-from missilewatch.api import defense as api
 from missilewatch.defense import (
     Defense,
     Spread,
@@ -20,6 +19,7 @@ from missilewatch.defense import (
     simulate_raid_reference,
 )
 from missilewatch.errors import InputError, ParameterError, UnknownNameError
+from missilewatch.views import defense as api
 
 FAMILIES = ("Iskander-M", "KN-23", "Kinzhal", "Kh-101/Kh-555", "Kalibr", "Shahed/Geran")
 

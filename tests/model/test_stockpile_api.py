@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from missilewatch.api import stockpile as api
 from missilewatch.cli import app
 from missilewatch.errors import MissilewatchWarning, ParameterError, UnknownNameError
 from missilewatch.estimates import EstimateSet, load
 from missilewatch.model import Adjustments
+from missilewatch.views import stockpile as api
 
 #: The Kh-101 family's ledger launches exceed what its published production and stock
 #: figures can supply; the engine says so whenever the caller looks at that family (or
@@ -24,12 +24,12 @@ KH101_WARNING = r"Kh-101/Kh-555: production and stock estimates cannot explain"
 
 
 @pytest.fixture(scope="module")
-def outcome() -> api.StockpileRun:
+def outcome() -> api.Run:
     with pytest.warns(MissilewatchWarning, match=KH101_WARNING):
-        return api.simulate_stockpile(until="2027-06", paths=4_000, seed=1)
+        return api.stock_flow_run(until="2027-06", paths=4_000, seed=1)
 
 
-def test_stockpile_frame_has_the_documented_columns(outcome: api.StockpileRun) -> None:
+def test_stockpile_frame_has_the_documented_columns(outcome: api.Run) -> None:
     frame = api.stockpile_frame(outcome, family="Iskander-M")
     assert list(frame.columns) == [
         "month", "level", "name", "quantity", "p5", "p25", "p50", "p75", "p95",
@@ -56,7 +56,7 @@ def test_stockpile_frame_has_the_documented_columns(outcome: api.StockpileRun) -
     assert frame["assumption"].all()  # Iskander-M rests on an assumed initial stock
 
 
-def test_class_rows_sum_their_families(outcome: api.StockpileRun) -> None:
+def test_class_rows_sum_their_families(outcome: api.Run) -> None:
     frame = api.stockpile_frame(outcome, weapon_class="ballistic")
     launches = frame[(frame["quantity"] == "launches") & frame["observed"]]
     by_name = launches.pivot_table(index="month", columns="name", values="p50")
@@ -66,7 +66,7 @@ def test_class_rows_sum_their_families(outcome: api.StockpileRun) -> None:
     assert (frame["level"] == "class").any()
 
 
-def test_history_launches_match_the_ledger(outcome: api.StockpileRun) -> None:
+def test_history_launches_match_the_ledger(outcome: api.Run) -> None:
     from missilewatch import ledger
 
     monthly = ledger.monthly_launches()
@@ -76,7 +76,7 @@ def test_history_launches_match_the_ledger(outcome: api.StockpileRun) -> None:
     assert (launches["p50"] == kalibr.loc[launches.index].astype(float)).all()
 
 
-def test_summary_reports_supply_months_probability_and_ess(outcome: api.StockpileRun) -> None:
+def test_summary_reports_supply_months_probability_and_ess(outcome: api.Run) -> None:
     summary = api.summary_frame(outcome, family="Iskander-M")
     assert list(summary.columns) == api.SUMMARY_COLUMNS
     metrics = set(summary["metric"])
@@ -90,7 +90,7 @@ def test_summary_reports_supply_months_probability_and_ess(outcome: api.Stockpil
     assert months["p5"] <= months["p50"] <= months["p95"]
 
 
-def test_the_shortfall_is_reported_not_hidden(outcome: api.StockpileRun) -> None:
+def test_the_shortfall_is_reported_not_hidden(outcome: api.Run) -> None:
     frame = api.stockpile_frame(outcome, family="Kh-101/Kh-555")
     shortfall = frame[(frame["quantity"] == "shortfall") & frame["observed"]]
     assert shortfall["p50"].sum() > 0
@@ -257,7 +257,7 @@ def test_cli_stockpile_csv(tmp_path: Path) -> None:
 # --- warnings scoped to the selection ---------------------------------------------------
 
 
-def test_shortfall_warnings_only_for_the_families_asked_for(outcome: api.StockpileRun) -> None:
+def test_shortfall_warnings_only_for_the_families_asked_for(outcome: api.Run) -> None:
     # The full picture records the Kh-101/Kh-555 shortfall whatever is selected ...
     recorded = {shortfall.family: shortfall for shortfall in outcome.shortfalls}
     assert "Kh-101/Kh-555" in recorded
@@ -310,7 +310,7 @@ def test_cli_warns_only_about_the_selection() -> None:
 # --- output: rounding and the on-screen table --------------------------------------------
 
 
-def test_output_frames_carry_no_float_noise(outcome: api.StockpileRun) -> None:
+def test_output_frames_carry_no_float_noise(outcome: api.Run) -> None:
     frame = api.stockpile_frame(outcome)
     values = frame[["p5", "p25", "p50", "p75", "p95", "mean"]].to_numpy()
     np.testing.assert_array_equal(values, np.round(values, 1))
@@ -396,7 +396,7 @@ note = "a larger Kh-555 conversion pool than the shipped assumption"
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error", MissilewatchWarning)
-        outcome = api.simulate_stockpile(until="2026-06", paths=1_000, seed=1, estimates=user)
+        outcome = api.stock_flow_run(until="2026-06", paths=1_000, seed=1, estimates=user)
     assert outcome.shortfalls == ()
     summary = api.summary_frame(outcome, family="Kh-101/Kh-555")
     shortfall = summary[summary["metric"] == "shortfall_history"].iloc[0]
@@ -406,14 +406,16 @@ note = "a larger Kh-555 conversion pool than the shipped assumption"
 
 
 def test_absurd_parameters_are_refused_in_one_line() -> None:
-    with pytest.raises(ParameterError, match=r"until: 2099-12 is \d+ months after"):
-        api.simulate_stockpile(until="2099-12", paths=10)
+    with pytest.raises(
+        ParameterError, match=r"until: 2099-12 is \d+ months from the forecast start"
+    ):
+        api.stock_flow_run(until="2099-12", paths=10)
     with pytest.raises(ParameterError, match="forecasts reach at most 120 months"):
         api.forecast_strikes(until="2090-01", paths=10, seed=0)
     with pytest.raises(ParameterError, match="band"):
         api.backtest_strikes(band=1.5)
-    with pytest.raises(ParameterError, match="seed must be a whole number >= 0, got -1"):
-        api.simulate_stockpile(until="2026-06", paths=10, seed=-1)
+    with pytest.raises(ParameterError, match=r"seed must be a whole number >= 0 \(got -1\)"):
+        api.stock_flow_run(until="2026-06", paths=10, seed=-1)
     with pytest.raises(ParameterError, match="seed"):
         api.implied_stock(seed=-5, samples=10)
     result = CliRunner().invoke(app, ["estimates", "--quantity", "stocks"])
@@ -478,7 +480,7 @@ note = "a total over a modelled and an unmodelled family"
         encoding="utf-8",
     )
     with pytest.warns(MissilewatchWarning) as caught:
-        setup = api.build_setup(until="2026-06", estimates=user)
+        setup = api.stock_flow_run(until="2026-06", paths=10, estimates=user).stock_flow_setup
     messages = [str(item.message) for item in caught]
     assert any("'kalibr-stock-2019'" in m and "outside the ledger's history" in m for m in messages)
     assert any("'banderol-output'" in m and "no modelled family" in m for m in messages)
@@ -545,7 +547,7 @@ def test_stockpile_on_an_ingested_older_release(release_old: Path, tmp_path: Pat
     db = tmp_path / "old.duckdb"
     ledger.ingest(release_old, db)
     with pytest.warns(MissilewatchWarning, match=KH101_WARNING):
-        outcome = api.simulate_stockpile(until="2026-12", paths=600, seed=2, db=db)
+        outcome = api.stock_flow_run(until="2026-12", paths=600, seed=2, db=db)
     last = outcome.setup.history.months[-1]
     assert last <= pd.Period("2026-02", "M")
     frame = api.stockpile_frame(outcome, family="Kalibr")

@@ -96,8 +96,8 @@ def test_frame_without_documented_columns_is_refused() -> None:
 def test_fan_chart_title_says_what_the_frame_holds(tmp_path: Path) -> None:
     import warnings
 
-    from missilewatch.api.stockpile import stockpile
     from missilewatch.errors import MissilewatchWarning
+    from missilewatch.views.stockpile import stockpile
 
     with warnings.catch_warnings():
         # The shipped estimates leave a known Kh-101/Kh-555 shortfall (docs/model.md).

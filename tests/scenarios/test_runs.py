@@ -1,6 +1,6 @@
 """Scenario runs through the real engines with small path counts.
 
-These need the stock-flow engine (``missilewatch.api.stockpile``); without it they are
+These need the stock-flow engine (``missilewatch.views.stockpile``); without it they are
 skipped, as the runs cannot exist.
 """
 

@@ -21,11 +21,11 @@ from tests.sweep.conftest import (
 )
 
 import missilewatch
-from missilewatch.api import defense as defense_api
-from missilewatch.api import stockpile as stock_api
 from missilewatch.errors import MissilewatchError, ParameterError, UnknownNameError
 from missilewatch.sweep import execute, plan_sweep, point_seeds, sweep
 from missilewatch.sweep.points import run_point
+from missilewatch.views import defense as defense_api
+from missilewatch.views import stockpile as stock_api
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ RAID = {"Iskander-M": 20, "Kh-101/Kh-555": 30}
 
 
 def test_raid_matches_the_python_api(client: TestClient) -> None:
-    from missilewatch.api.defense import raid
+    from missilewatch.views.defense import raid
 
     response = client.post("/api/raid", json={"raid": RAID, "paths": 500, "seed": 3})
     assert response.status_code == 200

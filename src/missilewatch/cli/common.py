@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import pandas as pd
 import typer
@@ -26,6 +26,9 @@ from rich.console import Console
 from rich.table import Table
 
 from missilewatch.errors import ParameterError
+from missilewatch.limits import MAX_PATHS
+
+T = TypeVar("T")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -70,7 +73,38 @@ OutputOption = Annotated[
         "(.txt: the table as text) pick the format.",
     ),
 ]
-SeedOption = Annotated[int, typer.Option("--seed", help="Root seed; same seed, same numbers.")]
+# The run options, declared once for every command. A command states its own default
+# (None where a scenario or sweep file gives it); missilewatch.run.RunSpec checks the
+# values, so every command refuses a bad one with the same line.
+PathsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--paths",
+        help=f"Monte Carlo paths, 1 to {MAX_PATHS:,} (run, sweep: default the file's).",
+    ),
+]
+SeedOption = Annotated[
+    int | None,
+    typer.Option("--seed", help="Root seed, a whole number >= 0; same seed, same numbers."),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option("--until", help="Last month, YYYY-MM (run, sweep, report: default the file's)."),
+]
+EstimatesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--estimates",
+        help="Your estimates TOML file: overrides shipped records with the same id, adds new ones.",
+    ),
+]
+
+
+def given(value: T | None, default: T) -> T:
+    """An option's value, or the command's default when it was not given."""
+    return default if value is None else value
+
+
 WideOption = Annotated[
     bool, typer.Option("--wide", help="Every column on screen (the table may not fit 80 columns).")
 ]

@@ -12,15 +12,19 @@ from rich.table import Table
 
 from missilewatch.cli.common import (
     DbOption,
+    EstimatesOption,
     FormatOption,
     OutputFormat,
     OutputOption,
+    PathsOption,
     SeedOption,
+    UntilOption,
     console,
     emit_frame,
     err_console,
     for_screen,
     frame_to_table,
+    given,
     progress_bar,
 )
 
@@ -31,13 +35,6 @@ CREDIT = (
     "(see `missilewatch estimates` and docs/defense.md)."
 )
 
-EstimatesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--estimates", help="Estimates TOML file overriding or extending the shipped one."
-    ),
-]
-PathsOption = Annotated[int, typer.Option("--paths", min=1, help="Monte Carlo paths.")]
 ProgressOption = Annotated[
     bool | None,
     typer.Option("--progress/--no-progress", help="Show a progress bar (default: on a terminal)."),
@@ -142,9 +139,11 @@ def raid_command(
     progress: ProgressOption = None,
 ) -> None:
     """Simulate one raid against the defense: leakers by threat, interceptors spent, saturation."""
-    from missilewatch.api import defense as api
     from missilewatch.defense.raid import parse_raid
+    from missilewatch.run import RunSpec
+    from missilewatch.views import defense as api
 
+    spec = RunSpec(paths=given(paths, 100_000), seed=given(seed, 0))
     counts = parse_raid(raid)
     setup, _ = api.load_setup(estimates, db)
     stock_on_hand = (
@@ -152,7 +151,12 @@ def raid_command(
     )
     with progress_bar(progress, "raid", "raids") as update:
         result = api.raid(
-            counts, paths=paths, seed=seed, defense=setup, stock=stock_on_hand, progress=update
+            counts,
+            paths=spec.paths,
+            seed=spec.seed,
+            defense=setup,
+            stock=stock_on_hand,
+            progress=update,
         )
     tables = {
         "leakers": result.leakers,
@@ -164,9 +168,7 @@ def raid_command(
 
 
 def defense_command(
-    until: Annotated[
-        str, typer.Option("--until", help="Last forecast month, YYYY-MM.")
-    ] = "2027-12",
+    until: UntilOption = "2027-12",
     start: Annotated[
         str | None, typer.Option("--start", help="First forecast month (default: engine's).")
     ] = None,
@@ -190,25 +192,30 @@ def defense_command(
     progress: ProgressOption = None,
 ) -> None:
     """Interceptors spent, stock left and leakers per month; the depletion date's distribution."""
-    from missilewatch.api import defense as api
+    from missilewatch.baseline import load_baseline
     from missilewatch.model.adjustments import BASELINE, Adjustments
+    from missilewatch.run import RunSpec
+    from missilewatch.views import defense as api
 
+    spec = RunSpec(
+        until=given(until, "2027-12"), paths=given(paths, 10_000), seed=given(seed, 0), start=start
+    )
+    baseline = load_baseline(db, estimates)
     adjustments = BASELINE
     if extra is not None:
-        setup, _ = api.load_setup(estimates, db)
+        setup, _ = api.load_setup(baseline=baseline)
         adjustments = Adjustments(
             extra_interceptors_per_month=api.parse_stock(extra, setup.defense.tracked_names)
         )
     with progress_bar(progress, "campaign", "paths") as update:
         result = api.defense_campaign(
-            until=until,
-            start=start,
-            paths=paths,
-            seed=seed,
-            estimates=estimates,
-            db=db,
+            until=spec.until,
+            start=spec.start,
+            paths=spec.paths,
+            seed=spec.seed,
             adjustments=adjustments,
             progress=update,
+            baseline=baseline,
         )
     monthly = result.monthly.assign(month=result.monthly["month"].astype(str))
     depletion = result.depletion.assign(month=result.depletion["month"].astype(str))
@@ -245,7 +252,7 @@ def intercepts_command(
     output: OutputOption = None,
 ) -> None:
     """Intercept rates by family and period with 90% intervals and beta-binomial fits."""
-    from missilewatch.api import defense as api
+    from missilewatch.views import defense as api
 
     if outcomes is not None:
         frame = api.attack_outcomes(db, family=outcomes, by=by.value)

@@ -10,27 +10,23 @@ import pandas as pd
 import typer
 
 if TYPE_CHECKING:
-    from missilewatch.api.stockpile import StockpileRun
+    from missilewatch.run import Run
 
 from missilewatch.cli.common import (
     DbOption,
+    EstimatesOption,
     FormatOption,
     OutputFormat,
     OutputOption,
+    PathsOption,
     SeedOption,
+    UntilOption,
     emit_frame,
     err_console,
     for_screen,
+    given,
     progress_bar,
 )
-
-EstimatesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--estimates",
-        help="Your estimates TOML file: overrides shipped records with the same id, adds new ones.",
-    ),
-]
 
 
 def estimates_command(
@@ -106,7 +102,7 @@ def stockpile_command(
     weapon_class: Annotated[
         list[str] | None, typer.Option("--class", help="A weapon class (repeatable).")
     ] = None,
-    until: Annotated[str, typer.Option("--until", help="Last month, YYYY-MM.")] = "2027-12",
+    until: UntilOption = "2027-12",
     start: Annotated[
         str | None,
         typer.Option(
@@ -114,7 +110,7 @@ def stockpile_command(
             help="First month shown (default: ledger start; on screen: 12 months of history).",
         ),
     ] = None,
-    paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")] = 10_000,
+    paths: PathsOption = 10_000,
     seed: SeedOption = 0,
     estimates: EstimatesOption = None,
     db: DbOption = None,
@@ -140,9 +136,12 @@ def stockpile_command(
     Percentiles over Monte Carlo paths conditioned on dated stock estimates; rows
     resting on an assumption are marked.
     """
-    from missilewatch.api import stockpile as api
+    from missilewatch.baseline import load_baseline
     from missilewatch.errors import ParameterError
+    from missilewatch.model import frames as api
+    from missilewatch.run import STOCK_FLOW, RunSpec, simulate
 
+    spec = RunSpec(until=given(until, "2027-12"), paths=given(paths, 10_000), seed=given(seed, 0))
     if quantity and summary:
         raise ParameterError("--quantity: applies to the monthly table, not to --summary")
     unknown = [name for name in quantity or [] if name not in api.QUANTITIES]
@@ -151,23 +150,17 @@ def stockpile_command(
             f"--quantity: unknown {', '.join(map(repr, unknown))} "
             f"(one of: {', '.join(api.QUANTITIES)})"
         )
+    baseline = load_baseline(db, estimates)
     show_bar = progress if progress is not None else sys.stderr.isatty()
-    with progress_bar(show_bar, "stockpile", "paths", paths) as callback:
-        outcome = api.simulate_stockpile(
-            until=until,
-            paths=paths,
-            seed=seed,
-            estimates=estimates,
-            db=db,
-            progress=callback,
-            warn=False,
-        )
+    with progress_bar(show_bar, "stockpile", "paths", spec.paths) as callback:
+        outcome = simulate(baseline, spec, engines={STOCK_FLOW}, progress=callback)
+    paths, seed, until = spec.paths, spec.seed, str(spec.until)
     selection = {"family": family or None, "weapon_class": weapon_class or None}
     on_screen = fmt is OutputFormat.table and output is None
     first_shown = start
     if on_screen and start is None:
         # Three and a half years of months per series do not fit a screen; a file does.
-        first_shown = str(outcome.setup.history.months[-1] - (SCREEN_HISTORY_MONTHS - 1))
+        first_shown = str(outcome.history.months[-1] - (SCREEN_HISTORY_MONTHS - 1))
     if summary:
         frame = api.summary_frame(outcome, **selection)
     else:
@@ -208,15 +201,15 @@ def stockpile_command(
     emit_frame(frame, fmt, output)
 
 
-def _conditioning_note(outcome: StockpileRun, families: list[str]) -> str:
+def _conditioning_note(outcome: Run, families: list[str]) -> str:
     """Which dated estimates the shown families were conditioned on, by id."""
-    names = outcome.setup.params.families
+    names = outcome.stock_flow_setup.params.families
     wanted = {names.index(name) for name in families}
     # Aggregate figures are split into one constraint per family ("<id>#<family index>").
     ids = list(
         dict.fromkeys(
             constraint.id.split("#", 1)[0]
-            for constraint in outcome.setup.params.constraints
+            for constraint in outcome.stock_flow_setup.params.constraints
             if wanted.intersection(constraint.families)
         )
     )
@@ -232,12 +225,11 @@ SCREEN_HISTORY_MONTHS = 12
 FEW_EFFECTIVE_PATHS = 500
 
 
-def _sample_size_note(outcome: StockpileRun, families: list[str], paths: int) -> str:
+def _sample_size_note(outcome: Run, families: list[str], paths: int) -> str:
     """Name the shown family whose conditioning left the fewest effective paths."""
-    names = list(outcome.setup.params.families)
-    sizes = {
-        name: float(outcome.result.effective_sample_size[names.index(name)]) for name in families
-    }
+    names = list(outcome.stock_flow_setup.params.families)
+    effective = outcome.stock_flow_result.effective_sample_size
+    sizes = {name: float(effective[names.index(name)]) for name in families}
     weakest = min(sizes, key=lambda name: sizes[name])
     note = f"Smallest effective sample size: {weakest} {sizes[weakest]:,.0f} of {paths:,} paths"
     if sizes[weakest] < FEW_EFFECTIVE_PATHS:
@@ -323,7 +315,7 @@ def _summary_for_screen(frame: pd.DataFrame) -> pd.DataFrame:
 def backtest_command(
     cuts: Annotated[int, typer.Option("--cuts", help="Cut months to test.")] = 12,
     horizon: Annotated[int, typer.Option("--horizon", help="Months forecast per cut.")] = 3,
-    paths: Annotated[int, typer.Option("--paths", help="Paths per forecast.")] = 4_000,
+    paths: PathsOption = 4_000,
     band: Annotated[float, typer.Option("--band", help="Central band tested.")] = 0.8,
     seed: SeedOption = 0,
     detail: Annotated[
@@ -341,14 +333,20 @@ def backtest_command(
     output: OutputOption = None,
 ) -> None:
     """Out-of-sample check of the strike process: how often the truth is in the band."""
-    from missilewatch.api import stockpile as api
     from missilewatch.errors import ParameterError
+    from missilewatch.views import stockpile as api
 
     if detail and per_series:
         raise ParameterError("--detail and --per-series: choose one")
 
     frame = api.backtest_strikes(
-        cuts=cuts, horizon=horizon, paths=paths, seed=seed, band=band, db=db, estimates=estimates
+        cuts=cuts,
+        horizon=horizon,
+        paths=given(paths, 4_000),
+        seed=given(seed, 0),
+        band=band,
+        db=db,
+        estimates=estimates,
     )
     coverage = frame.attrs["coverage"]
     grouping = "name" if per_series else "level"
@@ -418,14 +416,14 @@ def evidence_little_command(
     output: OutputOption = None,
 ) -> None:
     """Little's law: implied stock = launch rate x time between manufacture and launch."""
-    from missilewatch.api import stockpile as api
+    from missilewatch.views import stockpile as api
 
     frame = api.implied_stock(
         family=family,
         evidence=evidence,
         months=months,
         samples=samples,
-        seed=seed,
+        seed=given(seed, 0),
         estimates=estimates,
         db=db,
     )
@@ -483,8 +481,8 @@ def evidence_serials_command(
     output: OutputOption = None,
 ) -> None:
     """German tank estimate of how many were made, from observed serial numbers."""
-    from missilewatch.api import stockpile as api
     from missilewatch.errors import ParameterError
+    from missilewatch.views import stockpile as api
 
     if file is None and not serials:
         raise ParameterError("serials: give serial numbers or --file FILE")

@@ -12,32 +12,20 @@ import typer
 
 from missilewatch.cli.common import (
     DbOption,
+    EstimatesOption,
     FormatOption,
     OutputFormat,
     OutputOption,
+    PathsOption,
+    SeedOption,
+    UntilOption,
     console,
     emit_frame,
     err_console,
     for_screen,
     frame_to_table,
+    given,
 )
-
-PathsOption = Annotated[
-    int | None,
-    typer.Option("--paths", help="Monte Carlo paths per scenario (default: the file's value)."),
-]
-RunSeedOption = Annotated[
-    int | None, typer.Option("--seed", help="Root seed (default: the file's value).")
-]
-UntilOption = Annotated[
-    str | None, typer.Option("--until", help="Last forecast month, e.g. 2027-12.")
-]
-EstimatesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--estimates", help="Your estimates file, overriding or extending the shipped one."
-    ),
-]
 
 
 def scenarios_command(fmt: FormatOption = OutputFormat.table, output: OutputOption = None) -> None:
@@ -56,7 +44,7 @@ def run_command(
         list[str], typer.Argument(help="Shipped scenario names or scenario TOML files.")
     ],
     paths: PathsOption = None,
-    seed: RunSeedOption = None,
+    seed: SeedOption = None,
     until: UntilOption = None,
     db: DbOption = None,
     estimates: EstimatesOption = None,
@@ -65,8 +53,14 @@ def run_command(
 ) -> None:
     """Run scenarios through the stock-flow engine and the air-defense campaign; store them."""
     from missilewatch.report.document import _progress
+    from missilewatch.run import check_paths, check_seed
     from missilewatch.scenarios import runs
 
+    # Values given here are checked before any work (RunSpec checks them again per run).
+    if paths is not None:
+        check_paths(paths)
+    if seed is not None:
+        check_seed(seed)
     with _progress(None) as progress:
         results = runs.run_scenarios(
             scenarios,
@@ -264,23 +258,25 @@ def report_command(
     images: Annotated[
         Path | None, typer.Option("--images", help="Also write every chart as PNG and SVG here.")
     ] = None,
-    paths: Annotated[
-        int, typer.Option("--paths", help="Monte Carlo paths per scenario (default 40,000).")
-    ] = 40_000,
-    seed: Annotated[int, typer.Option("--seed", help="Root seed; same seed, same numbers.")] = 0,
+    paths: PathsOption = None,
+    seed: SeedOption = 0,
     until: UntilOption = None,
     db: DbOption = None,
     estimates: EstimatesOption = None,
 ) -> None:
     """Write the one-file HTML report (opens offline) and optionally the chart images."""
     from missilewatch.report import build_report
+    from missilewatch.report.document import REPORT_PATHS
+    from missilewatch.run import RunSpec
 
+    # Checked before any work, with the same line as every other command.
+    spec = RunSpec(paths=given(paths, REPORT_PATHS), seed=given(seed, 0))
     result = build_report(
         scenarios or [],
         output=output,
         images=images,
-        paths=paths,
-        seed=seed,
+        paths=spec.paths,
+        seed=spec.seed,
         until=until,
         db=db,
         estimates=estimates,

@@ -12,9 +12,13 @@ import typer
 
 from missilewatch.cli.common import (
     DbOption,
+    EstimatesOption,
     FormatOption,
     OutputFormat,
     OutputOption,
+    PathsOption,
+    SeedOption,
+    UntilOption,
     csv_safe,
     emit_frame,
     progress_bar,
@@ -69,16 +73,9 @@ def sweep_command(
             "'cluster' extra; every worker needs missilewatch and the same data).",
         ),
     ] = None,
-    paths: Annotated[
-        int | None, typer.Option("--paths", help="Monte Carlo paths per point (default: file's).")
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option("--seed", help="Root seed (default: file's); same seed, same numbers."),
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option("--until", help="Last forecast month, YYYY-MM (default: file's).")
-    ] = None,
+    paths: PathsOption = None,
+    seed: SeedOption = None,
+    until: UntilOption = None,
     sensitivity: Annotated[
         bool,
         typer.Option(
@@ -97,12 +94,7 @@ def sweep_command(
         str,
         typer.Option("--statistic", help="Per-point statistic the sensitivity uses (p50, mean)."),
     ] = "p50",
-    estimates: Annotated[
-        Path | None,
-        typer.Option(
-            "--estimates", help="Estimates TOML file overriding or extending the shipped one."
-        ),
-    ] = None,
+    estimates: EstimatesOption = None,
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,

@@ -1,7 +1,7 @@
 """Air defense: interceptor stocks, intercept calibration, raid engagements, depletion.
 
 A pure NumPy/SciPy core: frozen parameters and arrays in, arrays and DataFrames out.
-Reading the ledger and the estimates is the job of ``missilewatch.api.defense``.
+Reading the ledger and the estimates is the job of ``missilewatch.views.defense``.
 """
 
 from missilewatch.defense.calibration import (

@@ -78,6 +78,7 @@ def simulate_campaign(
     seed: int | np.random.SeedSequence,
     adjustments: Adjustments = BASELINE,
     delivery_profile: Mapping[str, Sequence[float]] | None = None,
+    initial_stock: Mapping[str, np.ndarray] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CampaignDraws:
     """Run the campaign over forecast ``launches`` and ``attacks`` (paths, months, families).
@@ -86,7 +87,9 @@ def simulate_campaign(
     left out. ``adjustments.extra_interceptors_per_month`` adds deliveries per type from
     month ``adjustments.extra_interceptors_start`` on. ``delivery_profile`` (type -> one
     factor per month) scales each type's drawn monthly deliveries over time, e.g. to
-    follow a manufacturer's announced ramp-up.
+    follow a manufacturer's announced ramp-up. ``initial_stock`` (type -> (paths,)
+    interceptors on hand at the start) replaces the stock drawn from the type's range,
+    e.g. with a reconstructed history's draws; the other draws stay as they are.
     """
     if launches.ndim != 3 or launches.shape != attacks.shape:
         raise ParameterError(
@@ -123,6 +126,14 @@ def simulate_campaign(
     ]
     names = defense.tracked_names
     stock, channels_per_raid = draw_defense_state(defense, rng, paths)
+    for name, values in (initial_stock or {}).items():
+        defense.check_names([name])
+        given = np.asarray(values)
+        if given.shape != (paths,) or np.any(given < 0):
+            raise ParameterError(
+                f"initial stock for {name!r}: needs {paths} whole numbers >= 0 (one per path)"
+            )
+        stock[name] = np.floor(given).astype(stock[name].dtype)
     monthly_deliveries = {
         name: defense.interceptors[name].deliveries_per_month.draw(rng, paths) for name in names
     }

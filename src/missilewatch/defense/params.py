@@ -1,7 +1,7 @@
 """Frozen parameters of the air-defense model: interceptor types, threats, doctrine.
 
 Everything here is plain data checked on construction. The glue in
-``missilewatch.api.defense`` builds these objects from the estimates records and the
+``missilewatch.views.defense`` builds these objects from the estimates records and the
 ledger's calibration; the simulators in :mod:`missilewatch.defense.raid` and
 :mod:`missilewatch.defense.campaign` read only them.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -157,13 +158,23 @@ def attacks(
     launched, destroyed, not_reach_goal (int64; a missing count is 0 and flagged in
     launched_missing / destroyed_missing / not_reach_goal_missing).
     """
-    where, params = _date_filter(start, end)
     with open_reader(db) as (con, _source):
-        frame = con.execute(
-            f"SELECT * FROM ({_base_relation(allocated)}) WHERE {where} "
-            "ORDER BY time_start, report_id, family",
-            params,
-        ).df()
+        return _attacks(con, allocated=allocated, start=start, end=end)
+
+
+def _attacks(
+    con: Any,
+    *,
+    allocated: bool = True,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+) -> pd.DataFrame:
+    where, params = _date_filter(start, end)
+    frame = con.execute(
+        f"SELECT * FROM ({_base_relation(allocated)}) WHERE {where} "
+        "ORDER BY time_start, report_id, family",
+        params,
+    ).df()
     frame = _finish_counts(frame, COUNT_COLUMNS)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame[list(ATTACK_COLUMNS)].reset_index(drop=True)
@@ -187,6 +198,30 @@ def stats(
     launched, destroyed, not_reach_goal (int64), intercept_rate (destroyed / launched,
     NaN when nothing was launched). ``mode`` is ``allocated`` or ``as-reported``.
     """
+    with open_reader(db) as (con, _source):
+        return _stats(
+            con,
+            period=period,
+            by=by,
+            start=start,
+            end=end,
+            mode=mode,
+            weapon_class=weapon_class,
+            family=family,
+        )
+
+
+def _stats(
+    con: Any,
+    *,
+    period: str = "month",
+    by: str = "class",
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+    mode: str = "allocated",
+    weapon_class: str | Sequence[str] | None = None,
+    family: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
     if period not in PERIODS:
         raise ParameterError(f"period: {period!r}; expected one of {', '.join(PERIODS)}")
     if by not in GROUPINGS:
@@ -200,8 +235,7 @@ def stats(
         params += classes
     families = _names(family)
     if families:
-        with open_reader(db) as (con, _source):
-            families = _resolve_families(con, families, allocated)
+        families = _resolve_families(con, families, allocated)
         where += f" AND family IN ({', '.join('?' for _ in families)})"
         params += families
     if not allocated or group == "family":
@@ -224,8 +258,7 @@ def stats(
                {group}, reports, launched, destroyed, not_reach_goal
         FROM grouped ORDER BY period_start, {group}
     """
-    with open_reader(db) as (con, _source):
-        frame = con.execute(sql, params).df()
+    frame = con.execute(sql, params).df()
     frame = _finish_counts(frame, ("reports", *COUNT_COLUMNS))
     frame["period"] = frame["period"].astype(str)
     frame["period_start"] = pd.to_datetime(frame["period_start"])
@@ -263,6 +296,11 @@ def monthly_launches(db: Path | None = None, *, by: str = "family") -> pd.DataFr
     launched, destroyed, reports. Every month from the first report to the last is
     present for every family (or class) that occurs.
     """
+    with open_reader(db) as (con, _source):
+        return _monthly_launches(con, by=by)
+
+
+def _monthly_launches(con: Any, *, by: str = "family") -> pd.DataFrame:
     if by in ("class", "weapon_class"):
         keys = ["weapon_class"]
         reports_sql = "sum(CAST(class_first AS INTEGER))"
@@ -272,18 +310,17 @@ def monthly_launches(db: Path | None = None, *, by: str = "family") -> pd.DataFr
     else:
         raise ParameterError(f"by: {by!r}; expected 'family' or 'weapon_class'")
     key_sql = ", ".join(keys)
-    with open_reader(db) as (con, _source):
-        frame = con.execute(
-            f"""
-            SELECT date_trunc('month', date) AS month_start, {key_sql},
-                   sum(launched) AS launched, sum(destroyed) AS destroyed,
-                   {reports_sql} AS reports
-            FROM ({_ALLOCATED_STATS_RELATION}) GROUP BY ALL
-            """
-        ).df()
-        span = first_row(
-            con.execute("SELECT min(date), max(date) FROM reports WHERE vanished_release IS NULL")
-        )
+    frame = con.execute(
+        f"""
+        SELECT date_trunc('month', date) AS month_start, {key_sql},
+               sum(launched) AS launched, sum(destroyed) AS destroyed,
+               {reports_sql} AS reports
+        FROM ({_ALLOCATED_STATS_RELATION}) GROUP BY ALL
+        """
+    ).df()
+    span = first_row(
+        con.execute("SELECT min(date), max(date) FROM reports WHERE vanished_release IS NULL")
+    )
     columns = ["month", *keys, "launched", "destroyed", "reports"]
     if frame.empty or span is None or span[0] is None:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})
@@ -295,3 +332,61 @@ def monthly_launches(db: Path | None = None, *, by: str = "family") -> pd.DataFr
     full = _finish_counts(full, ("launched", "destroyed", "reports"))
     full = full.sort_values(["month", *keys]).reset_index(drop=True)
     return full[columns]
+
+
+@dataclass(frozen=True, eq=False)
+class LedgerTables:
+    """What the engines read from the ledger, read through one connection.
+
+    Attributes:
+        attacks: :func:`attacks` with ``allocated=True`` (one row per report and family).
+        monthly: :func:`monthly_launches` by family.
+        class_months: :func:`stats` by month and class (allocated).
+        kind: ``store`` or ``snapshot``; ``release``: the release name read.
+        file_hash: sha256 of the release file read (the latest ingest, or the snapshot's).
+        first_date, last_date: the span the reports cover, from the first report's start
+            to the last attack window's end (overnight attacks end the day after).
+    """
+
+    attacks: pd.DataFrame
+    monthly: pd.DataFrame
+    class_months: pd.DataFrame
+    kind: str
+    release: str
+    file_hash: str | None
+    first_date: dt.date | None
+    last_date: dt.date | None
+
+
+def read_tables(db: Path | None = None) -> LedgerTables:
+    """The ledger tables the engines and the report need, in one reader session."""
+    with open_reader(db) as (con, source):
+        allocated = _attacks(con, allocated=True)
+        monthly = _monthly_launches(con, by="family")
+        class_months = _stats(con, period="month", by="class")
+        span = first_row(
+            con.execute(
+                "SELECT min(time_start), max(time_end) FROM reports WHERE vanished_release IS NULL"
+            )
+        )
+        if source.kind == "snapshot":
+            file_hash = source.snapshot.file_hash if source.snapshot is not None else None
+        else:
+            row = first_row(
+                con.execute("SELECT file_hash FROM releases ORDER BY release_id DESC LIMIT 1")
+            )
+            file_hash = str(row[0]) if row else None
+    first = last = None
+    if span is not None and span[0] is not None:
+        first = pd.Timestamp(span[0]).date()
+        last = pd.Timestamp(span[1]).date()
+    return LedgerTables(
+        attacks=allocated,
+        monthly=monthly,
+        class_months=class_months,
+        kind=source.kind,
+        release=source.release,
+        file_hash=file_hash,
+        first_date=first,
+        last_date=last,
+    )

@@ -239,10 +239,37 @@ def _parse_models(path: Path, data: dict[str, Any]) -> dict[str, ModelEntry]:
 
 
 def load(user_file: Path | None = None) -> Taxonomy:
-    """The shipped taxonomy, extended (and overridden by name) by ``user_file``."""
+    """The shipped taxonomy, extended (and overridden by name) by ``user_file``.
+
+    Read once per content: the files' sizes and modification times key a small memo,
+    so the ledger, the estimates and the engines share one parse (an edited file is
+    read again).
+    """
     paths = [default_taxonomy_path()]
     if user_file is not None:
         paths.append(Path(user_file))
+    key = tuple((str(path), *_file_state(path)) for path in paths)
+    cached = _LOADED.get(key)
+    if cached is None:
+        cached = _read(paths)
+        if len(_LOADED) >= 8:
+            _LOADED.clear()
+        _LOADED[key] = cached
+    return cached
+
+
+_LOADED: dict[tuple[tuple[object, ...], ...], Taxonomy] = {}
+
+
+def _file_state(path: Path) -> tuple[int, int]:
+    try:
+        status = path.stat()
+    except OSError:
+        return (-1, -1)  # _read_toml names the file in one line
+    return (status.st_mtime_ns, status.st_size)
+
+
+def _read(paths: list[Path]) -> Taxonomy:
     families: dict[str, Family] = {}
     models: dict[str, ModelEntry] = {}
     digest = hashlib.sha256()

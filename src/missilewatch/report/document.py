@@ -23,6 +23,7 @@ import jinja2
 import pandas as pd
 
 from missilewatch import __version__
+from missilewatch.baseline import Baseline
 from missilewatch.errors import MissilewatchWarning
 from missilewatch.report import charts, findings
 from missilewatch.report.charts import Chart
@@ -68,7 +69,7 @@ def build_report(
     ``ceasefire-6m`` are always run. ``show_progress``: a rich progress bar on standard
     error (default: only when standard error is a terminal).
     """
-    from missilewatch import ledger
+    from missilewatch.baseline import load_baseline
     from missilewatch.scenarios import runs as scenario_runs
 
     wanted = list(REQUIRED_SCENARIOS)
@@ -80,10 +81,14 @@ def build_report(
 
     with _progress(show_progress) as progress:
         progress("reading the ledger", 0, 1)
-        last_date = scenario_runs.data_provenance(db)["data_last_date"]
-        monthly = findings.complete_periods(ledger.stats(db, period="month", by="class"), last_date)
+        # Everything the report reads from the store and the files, read once.
+        baseline_inputs = load_baseline(db, estimates)
+        history_end = baseline_inputs.calendar.history_end
+        monthly = findings.complete_periods(baseline_inputs.class_months, history_end)
         quarterly = findings.complete_periods(
-            ledger.stats(db, period="quarter", by="class"), last_date, months_per_period=3
+            findings.quarterly_from_monthly(baseline_inputs.class_months),
+            history_end,
+            months_per_period=3,
         )
         launch_charts = [
             charts.launches_by_month(monthly, kind="missiles"),
@@ -105,6 +110,7 @@ def build_report(
                 db=db,
                 estimates=estimates,
                 progress=progress,
+                baseline=baseline_inputs,
             )
         for warning in caught:
             if issubclass(warning.category, MissilewatchWarning):
@@ -128,10 +134,10 @@ def build_report(
                 for name in findings.stock_classes(stock):
                     stockpile_charts.append(charts.stockpile_fan(stock, name))
                 result.findings += findings.production_findings(
-                    baseline, notes=result.model_notes, estimates=estimates
+                    baseline, notes=result.model_notes, estimates=baseline_inputs.estimates
                 )
                 result.findings += findings.stockpile_findings(
-                    baseline, notes=result.model_notes, estimates=estimates
+                    baseline, notes=result.model_notes, estimates=baseline_inputs.estimates
                 )
             ceasefire = by_name.get("ceasefire-6m")
             if ceasefire is not None:
@@ -162,11 +168,14 @@ def build_report(
             if monthly_defense is not None and depletion is not None:
                 defense_charts.append(
                     charts.interceptor_stock(
-                        monthly_defense, names=findings.ballistic_interceptors(estimates)
+                        monthly_defense,
+                        names=findings.ballistic_interceptors(baseline_inputs.estimates),
                     )
                 )
                 defense_charts.append(charts.depletion_distribution(depletion))
-                result.findings += findings.depletion_findings(baseline, estimates=estimates)
+                result.findings += findings.depletion_findings(
+                    baseline, estimates=baseline_inputs.estimates
+                )
         built += stockpile_charts + comparison_charts + defense_charts
         # The four questions of the public debate open the report; the observed launch
         # counts they rest on follow.
@@ -189,7 +198,7 @@ def build_report(
             runs=runs,
             paths=paths,
             db=db,
-            estimates=estimates,
+            inputs=baseline_inputs,
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(html, encoding="utf-8")
@@ -209,11 +218,10 @@ def _render(
     runs: Sequence[object],
     paths: int,
     db: Path | None,
-    estimates: Path | None,
+    inputs: Baseline,
 ) -> str:
     from plotly.offline import get_plotlyjs
 
-    from missilewatch import estimates as estimates_module
     from missilewatch.scenarios.runs import ScenarioRun
 
     environment = jinja2.Environment(
@@ -222,7 +230,7 @@ def _render(
         undefined=jinja2.StrictUndefined,
     )
     template = environment.get_template("report.html.j2")
-    assumptions = estimates_module.load(estimates).to_frame()
+    assumptions = inputs.estimates.to_frame()
     scenario_rows = [
         {"name": run.name, "run_id": run.run_id, "description": run.scenario.spec.description}
         for run in runs
@@ -246,7 +254,7 @@ def _render(
         scenarios=scenario_rows,
         paths=f"{paths:,}",
         assumptions=_assumption_rows(assumptions),
-        provenance=findings.provenance(db, runs),
+        provenance=findings.provenance(db, runs, baseline=inputs),
         runs_table=findings.runs_html(runs),
         credit=charts.DATA_SOURCE.removeprefix("Data: ")
         + ", published under the dataset's licence; figures derived by missilewatch.",

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from missilewatch.estimates import DEFENSE_QUANTITIES, EstimateSet
 from missilewatch.report.charts import CLASS_ORDER, DRONE_CLASSES, MISSILE_CLASSES
 
 if TYPE_CHECKING:
+    from missilewatch.baseline import Baseline
     from missilewatch.scenarios.runs import ScenarioRun
 
 
@@ -50,19 +52,44 @@ def _range(low: Any, high: Any) -> str:
 
 
 def complete_periods(
-    frame: pd.DataFrame, last_date: object, months_per_period: int = 1
+    frame: pd.DataFrame, history_end: pd.Period, months_per_period: int = 1
 ) -> pd.DataFrame:
-    """Rows of a stats frame (``period_start``) for complete periods only.
+    """Rows of a stats frame (``period_start``) for complete periods only: those whose
+    last month is at most ``history_end`` (the calendar's last complete month, by the
+    one rule of :func:`missilewatch.baseline.month_is_complete`).
 
     The last period of the ledger is usually partial (reports up to a day in it); mixing
     it with whole periods would understate rates and averages.
     """
     starts = pd.to_datetime(frame["period_start"])
-    last_start = starts.max()
-    period_end = last_start + pd.DateOffset(months=months_per_period) - pd.Timedelta(days=1)
-    if last_date is not None and pd.Timestamp(str(last_date)) >= period_end:
-        return frame
-    return frame[starts < last_start]
+    # A period's last month starts months_per_period - 1 months after the period does.
+    last_month_starts = starts + pd.DateOffset(months=months_per_period - 1)
+    return frame[(last_month_starts <= history_end.start_time).to_numpy()]
+
+
+def quarterly_from_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
+    """A monthly ``ledger.stats`` frame by class summed into quarters (the same columns;
+    counts add up, the intercept rate is recomputed)."""
+    starts = pd.to_datetime(monthly["period_start"]).dt.to_period("Q")
+    counts = ["reports", "launched", "destroyed", "not_reach_goal"]
+    grouped = (
+        monthly.assign(quarter=starts)
+        .groupby(["quarter", "weapon_class"], sort=True)[counts]
+        .sum()
+        .reset_index()
+    )
+    launched = grouped["launched"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(launched > 0, grouped["destroyed"].to_numpy(dtype=float) / launched, np.nan)
+    return pd.DataFrame(
+        {
+            "period": [f"{q.year}-Q{q.quarter}" for q in grouped["quarter"]],
+            "period_start": grouped["quarter"].dt.start_time,
+            "weapon_class": grouped["weapon_class"],
+            **{column: grouped[column].astype("int64") for column in counts},
+            "intercept_rate": rate,
+        }
+    )
 
 
 def recent_launches(monthly: pd.DataFrame) -> Finding:
@@ -176,11 +203,13 @@ def runs_html(runs: Sequence[Any]) -> str:
     return f"<table class='runs'><thead>{header}</thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def provenance(db: Path | None, runs: Sequence[Any]) -> Provenance:
+def provenance(
+    db: Path | None, runs: Sequence[Any], *, baseline: Baseline | None = None
+) -> Provenance:
     """Where the ledger figures come from: release, file hash, dates covered."""
     from missilewatch.scenarios.runs import data_provenance
 
-    info = data_provenance(db)
+    info = data_provenance(db, baseline=baseline)
     release = info.get("data_release") or "unknown release"
     first, last = info.get("data_first_date"), info.get("data_last_date")
     rows = [
@@ -312,6 +341,15 @@ class Basis:
 
 
 EMPTY_BASIS = Basis(frozenset(), frozenset(), (), ())
+
+
+def estimates_table(estimates: Path | EstimateSet | None) -> pd.DataFrame:
+    """The estimates as a table: from the set already loaded, or read from the files."""
+    if isinstance(estimates, EstimateSet):
+        return estimates.to_frame()
+    from missilewatch import estimates as estimates_module
+
+    return estimates_module.load(estimates).to_frame()
 
 
 def class_families(stock: pd.DataFrame) -> dict[str, list[str]]:
@@ -479,7 +517,10 @@ def _inputs_ready(run: ScenarioRun) -> bool:
 
 
 def production_findings(
-    baseline: ScenarioRun, *, notes: Sequence[str] = (), estimates: Path | None = None
+    baseline: ScenarioRun,
+    *,
+    notes: Sequence[str] = (),
+    estimates: Path | EstimateSet | None = None,
 ) -> list[Finding]:
     """Did production (plus imports) exceed launches over the last 12 observed months?
 
@@ -488,8 +529,6 @@ def production_findings(
     imports minus reported launches over the 12 months, divided by 12 (median and 5-95%
     over the paths of ``class_paths``).
     """
-    from missilewatch import estimates as estimates_module
-
     if not _inputs_ready(baseline):
         return []
     stock, summary = _stored(baseline, "stockpile"), _stored(baseline, "summary")
@@ -497,7 +536,7 @@ def production_findings(
     if last is None:
         return []
     members = class_families(stock)
-    estimates_frame = estimates_module.load(estimates).to_frame()
+    estimates_frame = estimates_table(estimates)
     figures: dict[str, float] = {}
     headline, details = [], []
     basis = EMPTY_BASIS
@@ -575,15 +614,16 @@ def production_findings(
 
 
 def stockpile_findings(
-    baseline: ScenarioRun, *, notes: Sequence[str] = (), estimates: Path | None = None
+    baseline: ScenarioRun,
+    *,
+    notes: Sequence[str] = (),
+    estimates: Path | EstimateSet | None = None,
 ) -> list[Finding]:
     """The stockpile now, its change over the last 12 months and to the forecast end.
 
     Stock levels are the stockpile frame's percentiles (the numbers the fan charts
     draw); changes are percentiles of the per-path differences in ``class_paths``.
     """
-    from missilewatch import estimates as estimates_module
-
     if not _inputs_ready(baseline):
         return []
     stock, summary = _stored(baseline, "stockpile"), _stored(baseline, "summary")
@@ -592,7 +632,7 @@ def stockpile_findings(
         return []
     end = stock["month"].max()
     members = class_families(stock)
-    estimates_frame = estimates_module.load(estimates).to_frame()
+    estimates_frame = estimates_table(estimates)
     figures: dict[str, float] = {}
     now_parts, past_parts, ahead_parts, details = [], [], [], []
     basis = EMPTY_BASIS
@@ -771,11 +811,9 @@ def ceasefire_findings(baseline: ScenarioRun, ceasefire: ScenarioRun) -> list[Fi
     ]
 
 
-def ballistic_interceptors(estimates: Path | None = None) -> list[str]:
+def ballistic_interceptors(estimates: Path | EstimateSet | None = None) -> list[str]:
     """Interceptor types the estimates say engage ballistic missiles."""
-    from missilewatch import estimates as estimates_module
-
-    frame = estimates_module.load(estimates).to_frame()
+    frame = estimates_table(estimates)
     names = set()
     for subject in frame["subject"]:
         for part in str(subject).split(" + "):
@@ -793,10 +831,11 @@ def depletion_month(depletion: pd.DataFrame, quantile: float) -> pd.Period | Non
     return None if reached.size == 0 else within["month"].iloc[int(reached[0])]
 
 
-def depletion_findings(baseline: ScenarioRun, *, estimates: Path | None = None) -> list[Finding]:
+def depletion_findings(
+    baseline: ScenarioRun, *, estimates: Path | EstimateSet | None = None
+) -> list[Finding]:
     """When the ballistic-capable interceptors run short under the baseline, and the
     ballistic missiles expected to get through."""
-    from missilewatch import estimates as estimates_module
 
     depletion = baseline.frame("defense_depletion")
     if depletion is None or depletion.empty:
@@ -860,8 +899,8 @@ def depletion_findings(baseline: ScenarioRun, *, estimates: Path | None = None) 
             details.append(
                 "Ballistic and aeroballistic missiles not intercepted: " + "; ".join(rates) + "."
             )
-    records = estimates_module.load(estimates).to_frame()
-    defense_records = records[records["quantity"].isin(estimates_module.DEFENSE_QUANTITIES)]
+    records = estimates_table(estimates)
+    defense_records = records[records["quantity"].isin(DEFENSE_QUANTITIES)]
     assumed = int(defense_records["assumption"].astype(bool).sum())
     figures["assumed_records"] = float(assumed)
     parts.append(

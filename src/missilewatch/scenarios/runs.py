@@ -1,14 +1,13 @@
 """Running scenarios through the engines, storing them, rerunning and comparing them.
 
-A run = one scenario through the stock-flow engine (``missilewatch.api.stockpile``)
-and the air-defense campaign (``missilewatch.api.defense``) with one seed. All
+A run = one scenario through the stock-flow engine and the air-defense campaign
+(:func:`missilewatch.run.simulate`, one forecast start for both) with one seed. All
 scenarios of one call share the seed, so they see the same random numbers (common
 random numbers): differences between them come from the scenario, not from noise.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -19,13 +18,14 @@ import numpy as np
 import pandas as pd
 
 from missilewatch import __version__
-from missilewatch.api import defense as air_defense
-from missilewatch.api import stockpile as stock_flow
-from missilewatch.api.stockpile import StockpileRun
-from missilewatch.errors import MissilewatchError, ParameterError
+from missilewatch.baseline import Baseline, estimates_sha256, load_baseline
+from missilewatch.errors import ParameterError
+from missilewatch.estimates import DEFENSE_QUANTITIES, EstimateSet
+from missilewatch.limits import PERCENTILE_COLUMNS
 from missilewatch.model.adjustments import Adjustments
+from missilewatch.model.frames import stockpile_frame, summary_frame, warn_shortfalls
+from missilewatch.run import Run, RunSpec, simulate
 from missilewatch.scenarios.spec import (
-    MAX_PATHS,
     Scenario,
     check_names,
     describe_adjustments,
@@ -33,12 +33,12 @@ from missilewatch.scenarios.spec import (
     month_of,
     parse_scenario,
 )
-from missilewatch.scenarios.store import RunInputs, StoredRun, load_run, save_run
+from missilewatch.scenarios.store import RunInputs, StoredRun, load_run, save_runs
 
 #: Called after each step with (description, steps done, steps in total).
 ProgressCallback = Callable[[str, int, int], None]
 
-PERCENTILES = ("p5", "p25", "p50", "p75", "p95")
+PERCENTILES = PERCENTILE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -62,53 +62,22 @@ def estimates_fingerprint(estimates: Path | None = None) -> str:
     """SHA-256 of the estimates in use (shipped files plus the user's file)."""
     from missilewatch import estimates as estimates_module
 
-    frame = estimates_module.load(estimates).to_frame()
-    text = frame.to_csv(index=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return estimates_sha256(estimates_module.load(estimates))
 
 
-def forecast_start(db: Path | None = None) -> pd.Period:
-    """The first forecast month: the month after the last complete month in the ledger.
-
-    The last month of a release is usually partial (reports up to a day in it), so it
-    is forecast rather than taken as observed; the stock-flow engine uses the same rule.
-    """
-    last = data_provenance(db)["data_last_date"]
-    if last is None:
-        raise MissilewatchError("run: the ledger holds no reports to start a forecast from")
-    last_day = pd.Timestamp(str(last))
-    month = pd.Period(last_day, freq="M")
-    return month + 1 if last_day.is_month_end else month
+def forecast_start(db: Path | None = None, *, baseline: Baseline | None = None) -> pd.Period:
+    """The first forecast month: the month after the last complete month in the ledger,
+    by the one rule of :class:`missilewatch.baseline.MonthCalendar` (every engine uses it)."""
+    inputs = baseline if baseline is not None else load_baseline(db)
+    return inputs.calendar.first_forecast_month
 
 
-def data_provenance(db: Path | None = None) -> dict[str, object]:
+def data_provenance(
+    db: Path | None = None, *, baseline: Baseline | None = None
+) -> dict[str, object]:
     """Release name, file hash and dates covered by the ledger data in use."""
-    from missilewatch import ledger
-
-    info: dict[str, object] = {
-        "data_release": None,
-        "data_file_sha256": None,
-        "data_first_date": None,
-        "data_last_date": None,
-    }
-    from missilewatch.ledger.releases import store_summary
-    from missilewatch.ledger.snapshot import load_snapshot
-
-    kind, release, _reports = store_summary(db)
-    info["data_release"] = f"{release} ({kind})"
-    if kind == "snapshot":
-        info["data_file_sha256"] = load_snapshot()[1].file_hash
-    else:
-        ingests = ledger.releases(db)
-        if not ingests.empty:
-            info["data_file_sha256"] = str(ingests["file_hash"].iloc[-1])
-    frame = ledger.attacks(db, allocated=False)
-    if not frame.empty:
-        # Reports are named by the end of their attack window (overnight attacks end
-        # the day after they start), so the covered span runs to the last window's end.
-        info["data_first_date"] = pd.Timestamp(frame["time_start"].min()).date()
-        info["data_last_date"] = pd.Timestamp(frame["time_end"].max()).date()
-    return info
+    inputs = baseline if baseline is not None else load_baseline(db)
+    return inputs.provenance.as_dict()
 
 
 def run_scenarios(
@@ -121,41 +90,49 @@ def run_scenarios(
     estimates: Path | None = None,
     store: bool = True,
     progress: ProgressCallback | None = None,
+    baseline: Baseline | None = None,
 ) -> list[ScenarioRun]:
     """Run scenarios (shipped names or file paths) and store each with its inputs.
 
     ``paths``, ``seed`` and ``until`` override the values in the scenario files.
     Returns the runs in the order given; ``run_id`` is None when ``store`` is False.
+    ``baseline``: inputs already read from ``db`` and ``estimates``.
     """
     scenarios = [load_scenario(item) for item in names_or_paths]
     if not scenarios:
         raise ParameterError("run: give at least one scenario name or file")
-    interceptor_types = _known_interceptors(estimates)
+    inputs_read = baseline if baseline is not None else load_baseline(db, estimates)
+    interceptor_types = _known_interceptors(inputs_read.estimates)
     for scenario in scenarios:
         check_names(scenario, interceptor_types=interceptor_types)
-    start = forecast_start(db)
-    provenance = data_provenance(db)
-    estimates_hash = estimates_fingerprint(estimates)
-    runs = []
-    total = len(scenarios)
-    for index, scenario in enumerate(scenarios):
-        if progress is not None:
-            progress(f"running {scenario.name}", index, total)
-        inputs = _inputs_for(
+    start = inputs_read.calendar.first_forecast_month
+    planned = [
+        _inputs_for(
             scenario,
             start=start,
             paths=paths,
             seed=seed,
             until=until,
             estimates=estimates,
-            estimates_hash=estimates_hash,
-            provenance=provenance,
+            baseline=inputs_read,
         )
-        adjustments = scenario.adjustments(start)
+        for scenario in scenarios
+    ]
+    runs = []
+    finished: list[tuple[RunInputs, dict[str, pd.DataFrame], float]] = []
+    total = len(scenarios)
+    for index, (scenario, (inputs, spec)) in enumerate(zip(scenarios, planned, strict=True)):
+        if progress is not None:
+            progress(f"running {scenario.name}", index, total)
         began = time.perf_counter()
-        results = _run_engines(inputs, adjustments, db=db, estimates=estimates)
-        seconds = time.perf_counter() - began
-        run_id = save_run(inputs, results, seconds=seconds, db=db) if store else None
+        results = _run_engines(inputs_read, spec, inputs.until)
+        finished.append((inputs, results, time.perf_counter() - began))
+    run_ids: list[int | None] = (
+        list(save_runs(finished, db=db)) if store else [None] * len(finished)
+    )
+    for scenario, (inputs, results, _seconds), run_id in zip(
+        scenarios, finished, run_ids, strict=True
+    ):
         runs.append(ScenarioRun(run_id=run_id, scenario=scenario, inputs=inputs, results=results))
     if progress is not None:
         progress("done", total, total)
@@ -174,17 +151,17 @@ def rerun(reference: int | str, *, db: Path | None = None) -> ScenarioRun:
     scenario = parse_scenario(old.scenario_text, old.scenario_source)
     start = pd.Period(old.forecast_start, freq="M")
     estimates = Path(old.estimates_file) if old.estimates_file else None
-    inputs = _inputs_for(
+    baseline = load_baseline(db, estimates)
+    inputs, spec = _inputs_for(
         scenario,
         start=start,
         paths=old.paths,
         seed=old.seed,
         until=old.until,
         estimates=estimates,
-        estimates_hash=estimates_fingerprint(estimates),
-        provenance=data_provenance(db),
+        baseline=baseline,
     )
-    results = _run_engines(inputs, scenario.adjustments(start), db=db, estimates=estimates)
+    results = _run_engines(baseline, spec, inputs.until)
     return ScenarioRun(run_id=None, scenario=scenario, inputs=inputs, results=results)
 
 
@@ -267,16 +244,9 @@ def _inputs_for(
     seed: int | None,
     until: str | None,
     estimates: Path | None,
-    estimates_hash: str,
-    provenance: Mapping[str, object],
-) -> RunInputs:
+    baseline: Baseline,
+) -> tuple[RunInputs, RunSpec]:
     settings = scenario.spec.run
-    chosen_paths = settings.paths if paths is None else paths
-    if not 0 < chosen_paths <= MAX_PATHS:
-        raise ParameterError(f"--paths: must be between 1 and {MAX_PATHS:,} (got {chosen_paths})")
-    chosen_seed = settings.seed if seed is None else seed
-    if chosen_seed < 0:
-        raise ParameterError(f"--seed: must be >= 0 (got {chosen_seed})")
     end = month_of(until if until is not None else settings.until, start)
     # Name where the last month came from: the command line or the scenario file.
     until_origin = "--until" if until is not None else "run.until"
@@ -284,8 +254,16 @@ def _inputs_for(
         where = "--until" if until is not None else f"{scenario.source}: run.until"
         raise ParameterError(f"{where}: {end} is before the forecast start {start}")
     adjustments = scenario.adjustments(start)
+    spec = RunSpec(
+        until=end,
+        paths=settings.paths if paths is None else paths,
+        seed=settings.seed if seed is None else seed,
+        adjustments=adjustments,
+        start=start,
+    )
     _check_changes_start_by(scenario, adjustments, start, end, until_origin)
-    return RunInputs(
+    provenance = baseline.provenance.as_dict()
+    inputs = RunInputs(
         scenario=scenario.name,
         scenario_source=scenario.source,
         scenario_text=scenario.text,
@@ -293,9 +271,9 @@ def _inputs_for(
         adjustments_json=json.dumps(describe_adjustments(adjustments), sort_keys=True),
         forecast_start=str(start),
         until=str(end),
-        paths=int(chosen_paths),
-        seed=int(chosen_seed),
-        estimates_sha256=estimates_hash,
+        paths=spec.paths,
+        seed=spec.seed,
+        estimates_sha256=baseline.estimates_sha256,
         estimates_file=str(estimates) if estimates is not None else None,
         data_release=_optional_text(provenance.get("data_release")),
         data_file_sha256=_optional_text(provenance.get("data_file_sha256")),
@@ -303,36 +281,23 @@ def _inputs_for(
         data_last_date=provenance.get("data_last_date"),  # type: ignore[arg-type]
         version=__version__,
     )
+    return inputs, spec
 
 
-def _run_engines(
-    inputs: RunInputs, adjustments: Adjustments, *, db: Path | None, estimates: Path | None
-) -> dict[str, pd.DataFrame]:
-    """Result frames of one run, by kind."""
-    results: dict[str, pd.DataFrame] = {}
-    # One engine run gives both frames (the summary uses the engine's own forecast start,
-    # the same rule). The stockpile frame keeps the whole ledger history, so a fan chart
-    # can show the reconstruction before the forecast.
-    outcome = stock_flow.simulate_stockpile(
-        until=inputs.until,
-        paths=inputs.paths,
-        seed=inputs.seed,
-        estimates=estimates,
-        db=db,
-        adjustments=adjustments,
-    )
-    results["stockpile"] = stock_flow.stockpile_frame(outcome, until=inputs.until)
-    results["summary"] = stock_flow.summary_frame(outcome)
-    results["class_paths"] = class_path_figures(outcome)
-    campaign = air_defense.defense_campaign(
-        start=inputs.forecast_start,
-        until=inputs.until,
-        paths=inputs.paths,
-        seed=inputs.seed,
-        db=db,
-        estimates=estimates,
-        adjustments=adjustments,
-    )
+def _run_engines(baseline: Baseline, spec: RunSpec, until: str) -> dict[str, pd.DataFrame]:
+    """Result frames of one run, by kind: views of one :func:`simulate` call, so the
+    stock-flow engine and the campaign share the forecast start and the adjustments."""
+    run = simulate(baseline, spec)
+    # The stockpile frame keeps the whole ledger history, so a fan chart can show the
+    # reconstruction before the forecast.
+    results: dict[str, pd.DataFrame] = {
+        "stockpile": stockpile_frame(run, until=until),
+        "summary": summary_frame(run),
+        "class_paths": class_path_figures(run),
+    }
+    warn_shortfalls(run)
+    campaign = run.campaign_result
+    assert campaign is not None
     results["defense_monthly"] = campaign.monthly
     results["defense_depletion"] = campaign.depletion
     results["defense_summary"] = campaign.summary
@@ -344,7 +309,7 @@ def _run_engines(
 MAX_STORED_PATHS = 8_192
 
 
-def class_path_figures(outcome: StockpileRun) -> pd.DataFrame:
+def class_path_figures(run: Run) -> pd.DataFrame:
     """Per class and resampled path, the figures whose ranges need the paths themselves.
 
     Percentiles of a difference (production minus launches, a stock change, a scenario's
@@ -357,8 +322,8 @@ def class_path_figures(outcome: StockpileRun) -> pd.DataFrame:
     slots (the conditioning uses the history only), so a path of one scenario can be
     compared with the same path of another.
     """
-    setup = outcome.setup
-    resample = outcome.result.resample
+    setup = run.stock_flow_setup
+    resample = run.stock_flow_result.resample
     months: list[pd.Period] = list(setup.months)
     history = len(setup.history.months)
     last = history - 1
@@ -401,16 +366,14 @@ def class_path_figures(outcome: StockpileRun) -> pd.DataFrame:
     )
 
 
-def _known_interceptors(estimates: Path | None) -> list[str] | None:
+def _known_interceptors(estimates: EstimateSet) -> list[str] | None:
     """Interceptor types named in the estimates' air-defense records.
 
     Subjects may combine types ("PAC-3 MSE + PAC-2 GEM-T") or name a type against a
     threat class ("PAC-3 MSE vs ballistic"); the type is the part before " vs ".
     """
-    from missilewatch import estimates as estimates_module
-
-    frame = estimates_module.load(estimates).to_frame()
-    subjects = frame.loc[frame["quantity"].isin(estimates_module.DEFENSE_QUANTITIES), "subject"]
+    frame = estimates.to_frame()
+    subjects = frame.loc[frame["quantity"].isin(DEFENSE_QUANTITIES), "subject"]
     names = {
         part.split(" vs ")[0].strip() for subject in subjects for part in str(subject).split(" + ")
     }

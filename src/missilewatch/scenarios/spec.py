@@ -34,12 +34,11 @@ from pydantic import (
 
 from missilewatch.errors import InputError, ParameterError, UnknownNameError, validation_reason
 from missilewatch.ledger.taxonomy import WEAPON_CLASSES
+from missilewatch.limits import MAX_PATHS, MAX_SCENARIO_FACTOR
 from missilewatch.model.adjustments import Adjustments
 from missilewatch.names import family_aliases, family_names, resolve_family_or_class, unknown_name
 from missilewatch.paths import package_data, read_shipped_or_file
 
-#: Largest number of Monte Carlo paths a scenario may ask for (memory stays bounded).
-MAX_PATHS = 200_000
 #: Default number of paths when neither the file nor the caller gives one.
 DEFAULT_PATHS = 40_000
 #: Default last forecast month.
@@ -115,10 +114,16 @@ class Escalation(_Section):
     """More attacks per month and/or more missiles per attack."""
 
     strike_frequency_factor: float = Field(
-        default=1.0, gt=0, le=100, description="Multiplies the expected attacks per month."
+        default=1.0,
+        gt=0,
+        le=MAX_SCENARIO_FACTOR,
+        description="Multiplies the expected attacks per month.",
     )
     salvo_size_factor: float = Field(
-        default=1.0, gt=0, le=100, description="Multiplies the expected missiles per attack."
+        default=1.0,
+        gt=0,
+        le=MAX_SCENARIO_FACTOR,
+        description="Multiplies the expected missiles per attack.",
     )
     start: MonthRef = Field(default=0, description="First month the factors apply.")
 
@@ -126,7 +131,9 @@ class Escalation(_Section):
 class Production(_Section):
     """A production ramp (factor > 1) or cut (factor < 1)."""
 
-    factor: float = Field(gt=0, le=100, description="Multiplies production once fully reached.")
+    factor: float = Field(
+        gt=0, le=MAX_SCENARIO_FACTOR, description="Multiplies production once fully reached."
+    )
     start: MonthRef = Field(default=0, description="First month of the change.")
     ramp_months: int = Field(
         default=0, ge=0, le=600, description="Months to reach the full factor (0 = a step)."

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -116,28 +116,50 @@ def save_run(
     db: Path | None = None,
 ) -> int:
     """Store one run and its result frames in one transaction; returns the run id."""
+    return save_runs([(inputs, results, seconds)], db=db)[0]
+
+
+def save_runs(
+    runs: Sequence[tuple[RunInputs, Mapping[str, pd.DataFrame], float]],
+    *,
+    db: Path | None = None,
+) -> list[int]:
+    """Store runs (inputs, result frames, seconds) through one connection, each in its own
+    transaction; returns the run ids in order."""
+    ids: list[int] = []
+    with _connect(db) as connection:
+        for inputs, results, seconds in runs:
+            ids.append(_insert_run(connection, inputs, results, seconds))
+    return ids
+
+
+def _insert_run(
+    connection: duckdb.DuckDBPyConnection,
+    inputs: RunInputs,
+    results: Mapping[str, pd.DataFrame],
+    seconds: float,
+) -> int:
     values = asdict(inputs)
     columns = ", ".join(values)
     placeholders = ", ".join("?" for _ in values)
-    with _connect(db) as connection:
-        connection.execute("BEGIN TRANSACTION")
-        try:
-            row = connection.execute(
-                f"INSERT INTO scenario_runs (created_at, seconds, {columns}) "
-                f"VALUES (?, ?, {placeholders}) RETURNING run_id",
-                [dt.datetime.now(dt.UTC).replace(tzinfo=None), seconds, *values.values()],
-            ).fetchone()
-            assert row is not None
-            run_id = int(row[0])
-            for kind, frame in results.items():
-                connection.execute(
-                    "INSERT INTO scenario_results VALUES (?, ?, ?, ?)",
-                    [run_id, kind, len(frame), _to_parquet(frame)],
-                )
-            connection.execute("COMMIT")
-        except Exception:
-            connection.execute("ROLLBACK")
-            raise
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        row = connection.execute(
+            f"INSERT INTO scenario_runs (created_at, seconds, {columns}) "
+            f"VALUES (?, ?, {placeholders}) RETURNING run_id",
+            [dt.datetime.now(dt.UTC).replace(tzinfo=None), seconds, *values.values()],
+        ).fetchone()
+        assert row is not None
+        run_id = int(row[0])
+        for kind, frame in results.items():
+            connection.execute(
+                "INSERT INTO scenario_results VALUES (?, ?, ?, ?)",
+                [run_id, kind, len(frame), _to_parquet(frame)],
+            )
+        connection.execute("COMMIT")
+    except Exception:
+        connection.execute("ROLLBACK")
+        raise
     return run_id
 
 

@@ -1,48 +1,37 @@
 """One sweep point: the engines under one scenario and seed, reduced to the outputs.
 
 :func:`run_point` is what an executor runs. It takes and returns plain picklable data,
-so it runs the same in process, in a process pool or on a Dask worker. The estimates,
-the air-defense setup and the data fingerprint are built once per worker process and
-kept (keyed by the fingerprints the sweep recorded), since they are the same for every
-point of a sweep; the engines read the ledger's monthly counts at every point.
+so it runs the same in process, in a process pool or on a Dask worker. The
+:class:`~missilewatch.baseline.Baseline` (ledger, estimates, taxonomy, layers) is read
+once per worker process and kept, keyed by the data fingerprint the sweep recorded; a
+worker whose data differ refuses the point.
 
-The stock-flow engine and the campaign are the public ones
-(:func:`missilewatch.api.stockpile.simulate_stockpile`,
-:func:`missilewatch.api.stockpile.forecast_strikes`,
-:func:`missilewatch.api.defense.campaign_from_strikes`); a point with no doctrine
-change gives exactly the numbers of :func:`missilewatch.api.defense.defense_campaign`
-with the point's seed.
+Each point is one :func:`missilewatch.run.simulate` call; a point with no doctrine
+change gives exactly the numbers of :func:`missilewatch.defense_campaign` and
+:func:`missilewatch.stockpile` with the point's seed.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final
 
 import numpy as np
 import pandas as pd
 
-from missilewatch import estimates as estimates_module
-from missilewatch.api import defense as defense_api
-from missilewatch.api import stockpile as stock_api
-from missilewatch.api.defense import DefenseSetup
-from missilewatch.api.stockpile import StockpileRun
+from missilewatch.baseline import Baseline, load_baseline
 from missilewatch.defense.campaign import NOT_DEPLETED, CampaignDraws, ballistic_families
 from missilewatch.defense.params import Defense
+from missilewatch.defense.setup import DefenseSetup
 from missilewatch.errors import MissilewatchError
-from missilewatch.estimates import EstimateSet
-from missilewatch.model.adjustments import Adjustments
+from missilewatch.limits import PERCENTILE_COLUMNS, PERCENTILES
+from missilewatch.model.frames import shortfalls, stockpile_frame
 from missilewatch.paths import HOME_ENV
-from missilewatch.scenarios.runs import data_provenance, estimates_fingerprint
+from missilewatch.run import DEFENSE, STOCK_FLOW, Run, RunSpec, defense_setup, simulate
 from missilewatch.scenarios.spec import ScenarioSpec
-
-PERCENTILES: Final = (5, 25, 50, 75, 95)
-PERCENTILE_COLUMNS: Final = tuple(f"p{q}" for q in PERCENTILES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,64 +94,43 @@ def needs_campaign(outputs: Sequence[OutputRequest]) -> bool:
 def run_point(task: PointTask) -> PointResult:
     """Run the engines for one point and reduce them to the requested outputs."""
     began = time.perf_counter()
-    _check_worker_data(task)
+    baseline = worker_baseline(task.db, task.estimates, task.data_fingerprint)
     start = pd.Period(task.forecast_start, freq="M")
     adjustments = task.scenario.freeze(start, source=task.scenario_source)
-    estimate_set = cached_estimates(task.estimates, task.data_fingerprint)
+    spec = RunSpec(
+        until=task.until, paths=task.paths, seed=task.seed, adjustments=adjustments, start=start
+    )
+    engines = set()
+    if needs_stock_flow(task.outputs):
+        engines.add(STOCK_FLOW)
+    defense = None
+    if needs_campaign(task.outputs):
+        engines.add(DEFENSE)
+        defense = with_shots_per_target(
+            defense_setup(baseline, start.start_time.date()), dict(task.shots_per_target)
+        )
+    run = simulate(baseline, spec, engines=engines, defense=defense)
     pairs: list[tuple[OutputRequest, dict[str, object]]] = []
     caught: list[str] = []
-    if needs_stock_flow(task.outputs):
-        outcome, messages = _run_stock_flow(task, estimate_set, adjustments)
-        caught += messages
-        pairs += _stock_rows(outcome, task.outputs)
-    if needs_campaign(task.outputs):
-        forecast = stock_api.forecast_strikes(
-            until=task.until,
-            start=start,
-            paths=task.paths,
-            seed=task.seed,
-            db=_path(task.db),
-            adjustments=adjustments,
-            estimates=estimate_set,
-        )
-        months = list(forecast.months)
-        setup = cached_defense_setup(
-            task.estimates, task.db, os.environ.get(HOME_ENV), str(months[0]), task.data_fingerprint
-        )
-        setup = with_shots_per_target(setup, dict(task.shots_per_target))
-        campaign = defense_api.campaign_from_strikes(
-            setup, forecast, seed=task.seed, adjustments=adjustments
-        )
-        flagged = any(setup.assumption.values())
-        pairs += _campaign_rows(campaign.draws, setup.defense, task.outputs, flagged)
+    if STOCK_FLOW in engines:
+        # The engine reports its shortfalls as data: keep those of the families the
+        # outputs read, as stockpile() does for its selection; the sweep warns once.
+        read = _families_read(run, task.outputs)
+        caught += [item.message() for item in shortfalls(run) if item.family in read]
+        pairs += _stock_rows(run, task.outputs)
+    if DEFENSE in engines:
+        assert defense is not None
+        flagged = any(defense.assumption.values())
+        pairs += _campaign_rows(run.campaign, defense.defense, task.outputs, flagged)
     order = {output: position for position, output in enumerate(task.outputs)}
     pairs.sort(key=lambda pair: order[pair[0]])
     rows = tuple(row for _, row in pairs)
     return PointResult(task.point, rows, tuple(caught), time.perf_counter() - began)
 
 
-def _run_stock_flow(
-    task: PointTask, estimate_set: EstimateSet, adjustments: Adjustments
-) -> tuple[StockpileRun, list[str]]:
-    """The stock-flow run of a point, and the engine's warnings about the families read."""
-    outcome = stock_api.simulate_stockpile(
-        until=task.until,
-        paths=task.paths,
-        seed=task.seed,
-        estimates=estimate_set,
-        db=_path(task.db),
-        adjustments=adjustments,
-        warn=False,
-    )
-    # The engine reports its shortfalls as data: keep those of the families the outputs
-    # read, as stockpile() does for its selection; the sweep warns once for all points.
-    read = _families_read(outcome, task.outputs)
-    return outcome, [item.message() for item in outcome.shortfalls if item.family in read]
-
-
-def _families_read(outcome: StockpileRun, outputs: Sequence[OutputRequest]) -> set[str]:
-    families = outcome.setup.params.families
-    classes = outcome.setup.params.weapon_classes
+def _families_read(run: Run, outputs: Sequence[OutputRequest]) -> set[str]:
+    families = run.stock_flow_setup.params.families
+    classes = run.stock_flow_setup.params.weapon_classes
     read: set[str] = set()
     for request in outputs:
         if request.metric != "stock":
@@ -226,7 +194,7 @@ def _probability_row(request: OutputRequest, probability: float, assumption: boo
     return _row(request, np.array([probability]), assumption)
 
 
-def _stock_rows(outcome: StockpileRun, outputs: Sequence[OutputRequest]) -> list[Pair]:
+def _stock_rows(run: Run, outputs: Sequence[OutputRequest]) -> list[Pair]:
     rows: list[Pair] = []
     for request in outputs:
         if request.metric != "stock":
@@ -236,9 +204,7 @@ def _stock_rows(outcome: StockpileRun, outputs: Sequence[OutputRequest]) -> list
             if request.level == "family"
             else {"weapon_class": request.name}
         )
-        frame = stock_api.stockpile_frame(
-            outcome, start=request.month, until=request.month, **selection
-        )
+        frame = stockpile_frame(run, start=request.month, until=request.month, **selection)
         match = frame[
             (frame["level"] == request.level)
             & (frame["name"] == request.name)
@@ -303,55 +269,46 @@ def _path(text: str | None) -> Path | None:
     return Path(text) if text is not None else None
 
 
-@functools.lru_cache(maxsize=8)
-def cached_estimates(estimates: str | None, fingerprint: str) -> EstimateSet:
-    """The estimates (shipped plus the user's file), read once per process and sweep.
+#: Baselines read in this process, by (db, estimates, data directory, fingerprint).
+_BASELINES: dict[tuple[str | None, str | None, str | None, str], Baseline] = {}
 
-    ``fingerprint`` only keys the cache: edited estimates give a new fingerprint.
+
+def remember_baseline(baseline: Baseline, db: str | None, estimates: str | None) -> None:
+    """Keep a baseline read here (by the sweep's planner) for the points run here."""
+    key = (db, estimates, os.environ.get(HOME_ENV), baseline.fingerprint)
+    _BASELINES.clear()
+    _BASELINES[key] = baseline
+
+
+def worker_baseline(db: str | None, estimates: str | None, fingerprint: str) -> Baseline:
+    """The baseline of this worker process: read once per sweep, then kept.
+
+    Raises:
+        MissilewatchError: this worker reads other data than the sweep did.
     """
-    return estimates_module.load(_path(estimates))
+    key = (db, estimates, os.environ.get(HOME_ENV), fingerprint)
+    found = _BASELINES.get(key)
+    if found is None:
+        found = load_baseline(_path(db), _path(estimates))
+        if found.fingerprint != fingerprint:
+            raise MissilewatchError(
+                f"the worker reads other data than the sweep (worker: {describe(found)}; "
+                "sweep: fingerprint "
+                f"{fingerprint[:12]}); give every worker the same store (--db) and estimates file"
+            )
+        _BASELINES.clear()
+        _BASELINES[key] = found
+    return found
 
 
-@functools.lru_cache(maxsize=8)
-def cached_defense_setup(
-    estimates: str | None, db: str | None, home: str | None, first_month: str, fingerprint: str
-) -> DefenseSetup:
-    """The air-defense setup in force at the forecast's first month, built once per process.
-
-    ``home`` and ``fingerprint`` only key the cache: another data directory or other
-    data or estimates build a new setup.
-    """
-    day = pd.Period(first_month, freq="M").start_time.date()
-    setup, _ = defense_api.load_setup(_path(estimates), _path(db), as_of=day)
-    return setup
-
-
-def data_fingerprint(db: str | None, estimates: str | None) -> str:
-    """The ledger data and estimates in use now, as one text (compared across workers)."""
-    provenance = data_provenance(_path(db))
+def describe(baseline: Baseline) -> str:
+    """The data and estimates of a baseline in one phrase (for messages and the result)."""
+    provenance = baseline.provenance
     return (
-        f"data {provenance['data_release']} {provenance['data_file_sha256']} "
-        f"to {provenance['data_last_date']}; estimates {estimates_fingerprint(_path(estimates))}"
+        f"data {provenance.data_release} {provenance.data_file_sha256} to "
+        f"{provenance.data_last_date}; estimates {baseline.estimates_sha256}; fingerprint "
+        f"{baseline.fingerprint[:12]}"
     )
-
-
-@functools.lru_cache(maxsize=8)
-def _worker_fingerprint(db: str | None, home: str | None, estimates: str | None, sweep: str) -> str:
-    # Computed once per worker process and sweep (``sweep`` keys the cache: a later
-    # sweep, perhaps after an ingest, looks at the data again).
-    return data_fingerprint(db, estimates)
-
-
-def _check_worker_data(task: PointTask) -> None:
-    here = _worker_fingerprint(
-        task.db, os.environ.get(HOME_ENV), task.estimates, task.data_fingerprint
-    )
-    if here != task.data_fingerprint:
-        raise MissilewatchError(
-            f"the worker reads other data than the sweep "
-            f"(worker: {here}; sweep: {task.data_fingerprint}); give every worker the same "
-            "store (--db) and estimates file"
-        )
 
 
 def warning_key(message: str) -> str:

@@ -9,7 +9,6 @@ whichever executor ran the points and in whatever order they finished.
 
 from __future__ import annotations
 
-import os
 import tomllib
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -23,11 +22,10 @@ import pandas as pd
 from pydantic import ValidationError
 
 from missilewatch import __version__
-from missilewatch.api.stockpile import COUNT_DECIMALS, PROBABILITY_DECIMALS, modelled_families
+from missilewatch.baseline import Baseline, load_baseline
 from missilewatch.errors import MissilewatchError, MissilewatchWarning, ParameterError
-from missilewatch.ledger import taxonomy
-from missilewatch.paths import HOME_ENV
-from missilewatch.scenarios.runs import forecast_start
+from missilewatch.limits import COUNT_DECIMALS, PROBABILITY_DECIMALS
+from missilewatch.run import RunSpec, defense_setup
 from missilewatch.scenarios.spec import (
     Scenario,
     ScenarioSpec,
@@ -41,16 +39,14 @@ from missilewatch.sweep.points import (
     OutputRequest,
     PointResult,
     PointTask,
-    cached_defense_setup,
-    cached_estimates,
-    data_fingerprint,
+    describe,
     needs_campaign,
+    remember_baseline,
     run_point,
     warning_key,
 )
 from missilewatch.sweep.spec import (
     BALLISTIC_GROUP,
-    MAX_POINT_PATHS,
     MAX_POINTS,
     Sweep,
     describe_errors,
@@ -157,30 +153,30 @@ def plan_sweep(
     """
     sweep_file = spec if isinstance(spec, Sweep) else load_sweep(spec)
     settings = sweep_file.spec.run
-    chosen_paths = settings.paths if paths is None else paths
-    if not 0 < chosen_paths <= MAX_POINT_PATHS:
-        raise ParameterError(
-            f"paths: must be between 1 and {MAX_POINT_PATHS:,} per point (got {chosen_paths})"
-        )
-    root_seed = settings.seed if seed is None else seed
-    if root_seed < 0:
-        raise ParameterError(f"seed: must be >= 0 (got {root_seed})")
+    # The one check of paths and seed (a point's seed is derived from the root seed).
+    checked = RunSpec(
+        paths=settings.paths if paths is None else paths,
+        seed=settings.seed if seed is None else seed,
+    )
+    chosen_paths, root_seed = checked.paths, checked.seed
     count = total_points(sweep_file.spec, sweep_file.parameters)
     if count > MAX_POINTS:
         raise ParameterError(f"{sweep_file.source}: design: more than {MAX_POINTS:,} points")
     base = _base_scenario(sweep_file)
-    start = forecast_start(db)
+    # Read afresh for every sweep (the store may have changed since the last one) and
+    # kept for the points run in this process.
+    baseline = load_baseline(db, estimates)
+    start = baseline.calendar.first_forecast_month
     until_ref = until if until is not None else settings.until
     end = month_of(until_ref if until_ref is not None else base.spec.run.until, start)
     if end < start:
         raise ParameterError(f"until: {end} is before the forecast start {start}")
     db_text = str(db) if db is not None else None
     estimates_text = str(estimates) if estimates is not None else None
-    home = os.environ.get(HOME_ENV)
-    # Read afresh for every sweep: the store may have changed since the last one.
-    fingerprint = data_fingerprint(db_text, estimates_text)
-    outputs = resolve_outputs(sweep_file, start, end, db_text, estimates_text, home, fingerprint)
-    _check_names(sweep_file, base, start, outputs, db_text, estimates_text, home, fingerprint)
+    remember_baseline(baseline, db_text, estimates_text)
+    fingerprint = baseline.fingerprint
+    outputs = resolve_outputs(sweep_file, start, end, baseline)
+    _check_names(sweep_file, base, start, outputs, baseline)
 
     points = design_points(
         sweep_file.parameters, sweep_file.spec.design.kind, sweep_file.spec.design.points, root_seed
@@ -226,7 +222,7 @@ def plan_sweep(
         "paths": int(chosen_paths),
         "forecast_start": str(start),
         "until": str(end),
-        "data": fingerprint,
+        "data": describe(baseline),
         "version": __version__,
     }
     return SweepPlan(sweep_file, points, seeds, tasks, metadata)
@@ -279,10 +275,7 @@ def resolve_outputs(
     sweep_file: Sweep,
     start: pd.Period,
     end: pd.Period,
-    db: str | None,
-    estimates: str | None,
-    home: str | None,
-    fingerprint: str,
+    baseline: Baseline,
 ) -> tuple[OutputRequest, ...]:
     """The file's outputs checked against the model's names and the forecast months."""
     horizon = (end - start).n + 1
@@ -331,10 +324,8 @@ def resolve_outputs(
         at = month if month is not None else end
         offset = (at - start).n
         if metric == "stock":
-            estimate_set = cached_estimates(estimates, fingerprint)
-            families = modelled_families(estimate_set)
-            classes = taxonomy.load()
-            family_classes = sorted({classes.family_class(family) for family in families})
+            families = baseline.modelled_families
+            family_classes = sorted({baseline.family_class(family) for family in families})
             if section.name in families:
                 level = "family"
             elif section.name in family_classes:
@@ -349,7 +340,7 @@ def resolve_outputs(
             )
             continue
         if defense is None:
-            defense = cached_defense_setup(estimates, db, home, str(start), fingerprint).defense
+            defense = defense_setup(baseline, start.start_time.date()).defense
         if metric == "interceptor_stock":
             if section.name not in defense.tracked_names:
                 raise ParameterError(
@@ -498,10 +489,7 @@ def _check_names(
     base: Scenario,
     start: pd.Period,
     outputs: Sequence[OutputRequest],
-    db: str | None,
-    estimates: str | None,
-    home: str | None,
-    fingerprint: str,
+    baseline: Baseline,
 ) -> None:
     """Interceptor types and threat classes the parameters name must exist."""
     wanted_types = [
@@ -514,7 +502,7 @@ def _check_names(
     ]
     if not wanted_types and not wanted_classes and base.spec.interceptors is None:
         return
-    defense = cached_defense_setup(estimates, db, home, str(start), fingerprint).defense
+    defense = defense_setup(baseline, start.start_time.date()).defense
     check_names(base, interceptor_types=defense.tracked_names)
     for position, parameter in enumerate(sweep_file.parameters, start=1):
         name = extra_interceptor_type(parameter.name)

@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, f
 
 from missilewatch.defense.params import BALLISTIC_CLASSES, THREAT_CLASSES
 from missilewatch.errors import InputError, ParameterError, UnknownNameError, validation_reason
+from missilewatch.limits import MAX_PATHS, MAX_SCENARIO_FACTOR
 from missilewatch.paths import package_data, read_shipped_or_file
-from missilewatch.scenarios.spec import MAX_PATHS
 
 #: Largest number of points one sweep may have (the grid's product, or n for a sample).
 MAX_POINTS: Final = 10_000
@@ -84,7 +84,12 @@ class ParameterKind:
 #: (docs/scenarios.md); ``defense.*`` changes the air-defense doctrine.
 PARAMETERS: Final[tuple[ParameterKind, ...]] = (
     ParameterKind(
-        "production.factor", False, 0, True, 100, "Multiplies missile production once reached."
+        "production.factor",
+        False,
+        0,
+        True,
+        MAX_SCENARIO_FACTOR,
+        "Multiplies missile production once reached.",
     ),
     ParameterKind("production.start", True, 0, False, 600, "First month of the production change."),
     ParameterKind(
@@ -95,7 +100,7 @@ PARAMETERS: Final[tuple[ParameterKind, ...]] = (
         False,
         0,
         True,
-        100,
+        MAX_SCENARIO_FACTOR,
         "Multiplies the expected attacks per month.",
     ),
     ParameterKind(
@@ -103,7 +108,7 @@ PARAMETERS: Final[tuple[ParameterKind, ...]] = (
         False,
         0,
         True,
-        100,
+        MAX_SCENARIO_FACTOR,
         "Multiplies the expected missiles per attack.",
     ),
     ParameterKind("escalation.start", True, 0, False, 600, "First month the escalation applies."),

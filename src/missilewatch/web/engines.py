@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from missilewatch import ledger
+from missilewatch.baseline import Baseline, load_baseline
 from missilewatch.errors import MissilewatchWarning
 from missilewatch.paths import default_db_path
 from missilewatch.web.cache import ResultCache
@@ -68,6 +69,10 @@ class Engines:
 
     def cached(self, kind: str, params: Hashable, compute: Callable[[], T]) -> T:
         return self.cache.get_or_compute((kind, params, self.data_token()), compute)
+
+    def baseline(self) -> Baseline:
+        """The engines' inputs, read once per version of the store and the estimates file."""
+        return self.cached("baseline", (), lambda: load_baseline(self.db, self.estimates_file))
 
     # ---- ledger -----------------------------------------------------------------------
 

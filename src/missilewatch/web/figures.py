@@ -61,7 +61,7 @@ def _saturation_rows(
 def saturation_chart(saturation: pd.DataFrame, *, raid_size: int) -> Chart:
     """Leakers as the raid grows: the raid's mix scaled from a quarter to eight times.
 
-    ``saturation``: ``missilewatch.api.defense.raid(...).saturation`` — columns
+    ``saturation``: ``missilewatch.views.defense.raid(...).saturation`` — columns
     ``missiles``, ``leakers_mean``, ``leakers_p5``, ``leakers_p95``. ``raid_size``: the
     missiles and drones of the raid as entered (marked on the curve). The dashed line
     is the raid itself: the distance below it is what the defense stopped.

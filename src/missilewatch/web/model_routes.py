@@ -14,16 +14,16 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from missilewatch.api import defense as air_defense
-from missilewatch.api import stockpile as stock_flow
-from missilewatch.api.defense import DefenseSetup
+from missilewatch.defense.setup import DefenseSetup
 from missilewatch.errors import InputError, UnknownNameError
+from missilewatch.model import frames
 from missilewatch.model.adjustments import BASELINE, Adjustments
 from missilewatch.names import resolve_interceptor
 from missilewatch.report import charts
+from missilewatch.run import DEFENSE, STOCK_FLOW, Run, RunSpec, simulate
 from missilewatch.scenarios import load_scenario, shipped_names
-from missilewatch.scenarios.runs import forecast_start
 from missilewatch.scenarios.spec import ScenarioSpec, describe_adjustments
+from missilewatch.views import defense as air_defense
 from missilewatch.web.engines import Engines, run_model
 from missilewatch.web.errors import RequestRefused
 from missilewatch.web.estimates_routes import interceptor_types
@@ -69,6 +69,27 @@ def _adjustments_key(adjustments: Adjustments) -> tuple[Any, ...]:
 # ---- stockpile -------------------------------------------------------------------------
 
 
+def stock_flow_run(
+    engines: Engines,
+    *,
+    until: str = DEFAULT_UNTIL,
+    paths: int = DEFAULT_PATHS,
+    seed: int = 0,
+    adjustments: Adjustments = BASELINE,
+) -> tuple[Run, tuple[str, ...]]:
+    """The stock-flow engine's run for these inputs and its warnings, cached: every
+    frame, summary and chart of the same inputs is a view of this one run."""
+    key = (until, paths, seed, _adjustments_key(adjustments))
+
+    def compute() -> tuple[Run, tuple[str, ...]]:
+        spec = RunSpec(until=until, paths=paths, seed=seed, adjustments=adjustments)
+        baseline = engines.baseline()
+        return run_model(lambda: simulate(baseline, spec, engines={STOCK_FLOW}))
+
+    result: tuple[Run, tuple[str, ...]] = engines.call("stock-run", key, compute)
+    return result
+
+
 def stockpile_frame(
     engines: Engines,
     *,
@@ -83,18 +104,19 @@ def stockpile_frame(
     key = (until, paths, seed, weapon_class, family, _adjustments_key(adjustments))
 
     def compute() -> tuple[pd.DataFrame, tuple[str, ...]]:
-        return run_model(
-            lambda: stock_flow.stockpile(
-                family=family,
-                weapon_class=weapon_class,
-                until=until,
-                paths=paths,
-                seed=seed,
-                estimates=engines.estimates_file,
-                db=engines.db,
-                adjustments=adjustments,
-            )
+        run, run_notes = stock_flow_run(
+            engines, until=until, paths=paths, seed=seed, adjustments=adjustments
         )
+
+        def view() -> pd.DataFrame:
+            frame = frames.stockpile_frame(
+                run, family=family, weapon_class=weapon_class, until=until
+            )
+            frames.warn_shortfalls(run, family=family, weapon_class=weapon_class)
+            return frame
+
+        frame, notes = run_model(view)
+        return frame, tuple(dict.fromkeys([*run_notes, *notes]))
 
     result: tuple[pd.DataFrame, tuple[str, ...]] = engines.call("stockpile", key, compute)
     return result
@@ -154,17 +176,9 @@ def stockpile(query: Annotated[StockpileQuery, Query()], engines: EnginesDep) ->
             "rows": frame_records(frame),
             "warnings": list(notes),
         }
-        summary, _ = run_model(
-            lambda: stock_flow.stockpile_summary(
-                family=query.family,
-                weapon_class=query.weapon_class,
-                until=query.until,
-                paths=query.paths,
-                seed=query.seed,
-                estimates=engines.estimates_file,
-                db=engines.db,
-            )
-        )
+        # The same run as the rows: one engine run per request.
+        run, _ = stock_flow_run(engines, until=query.until, paths=query.paths, seed=query.seed)
+        summary = frames.summary_frame(run, family=query.family, weapon_class=query.weapon_class)
         payload["summary"] = frame_records(summary)
         return payload
 
@@ -205,16 +219,10 @@ def campaign(
     key = (until, paths, seed, _adjustments_key(adjustments))
 
     def compute() -> CampaignTables:
-        result, notes = run_model(
-            lambda: air_defense.defense_campaign(
-                until=until,
-                paths=paths,
-                seed=seed,
-                estimates=engines.estimates_file,
-                db=engines.db,
-                adjustments=adjustments,
-            )
-        )
+        spec = RunSpec(until=until, paths=paths, seed=seed, adjustments=adjustments)
+        run, notes = run_model(lambda: simulate(engines.baseline(), spec, engines={DEFENSE}))
+        result = run.campaign_result
+        assert result is not None
         # Keep only the tables: the per-path arrays are large and no view reads them.
         return CampaignTables(result.monthly, result.depletion, result.summary, notes)
 
@@ -275,7 +283,7 @@ def defense_setup(engines: Engines) -> DefenseSetup:
     """
 
     def compute() -> DefenseSetup:
-        setup, _ = air_defense.load_setup(engines.estimates_file, engines.db)
+        setup, _ = air_defense.load_setup(baseline=engines.baseline())
         return setup
 
     setup: DefenseSetup = engines.call("defense-setup", (), compute)
@@ -351,7 +359,7 @@ def scenario_adjustments(engines: Engines, request: ScenarioRequest) -> tuple[Ad
 
     Returns the adjustments and a one-line description of the scenario.
     """
-    start = engines.call("forecast-start", (), lambda: forecast_start(engines.db))
+    start = engines.baseline().calendar.first_forecast_month
     if request.scenario is not None:
         try:
             scenario = load_scenario(request.scenario)

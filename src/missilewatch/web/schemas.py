@@ -14,10 +14,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from missilewatch.errors import UnknownNameError
 from missilewatch.ledger.taxonomy import WEAPON_CLASSES
+from missilewatch.limits import MAX_PATHS, MAX_SCENARIO_FACTOR
 from missilewatch.names import resolve_class
 
-#: Most Monte Carlo paths one request may ask for.
-MAX_PATHS = 200_000
 #: Paths used when a request does not say (as the shipped scenarios: stable enough
 #: percentiles, quick enough for an interactive page).
 DEFAULT_PATHS = 2_000
@@ -30,7 +29,6 @@ MAX_RAID_SIZE = 5_000
 MAX_BODY_BYTES = 64 * 1024
 #: Longest ceasefire and latest start month, in months.
 MAX_CEASEFIRE_MONTHS = 60
-MAX_SCENARIO_FACTOR = 10.0
 MAX_EXTRA_INTERCEPTORS_PER_MONTH = 1_000
 
 
