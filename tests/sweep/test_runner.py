@@ -374,7 +374,7 @@ def test_a_sweep_that_does_not_fit_the_model_fails_before_any_point_runs(
 
 @pytest.mark.parametrize(("paths", "seed"), [(0, None), (-5, None), (10, -1), (10**6, None)])
 def test_absurd_run_settings_are_refused(small_sweep: Path, paths: int, seed: int | None) -> None:
-    with pytest.raises(ParameterError, match=r"^(paths|seed): must"):
+    with pytest.raises(ParameterError, match=r"^(paths|seed) must be a whole number"):
         plan_sweep(small_sweep, paths=paths, seed=seed)
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from missilewatch.errors import ParameterError
+from missilewatch.limits import MAX_PATHS
 from missilewatch.model.calibration import Constraint, log_weights
 from missilewatch.model.sampling import (
     Range,
@@ -39,9 +40,6 @@ from missilewatch.model.strikes import StrikePool, fill_launches_family_major
 
 FloatArray = NDArray[np.float64]
 
-#: Upper limit on paths for one run (memory and time stay bounded by chunking, but a
-#: typo like 10**9 should not start a day-long run).
-MAX_PATHS = 5_000_000
 #: Paths simulated at once.
 DEFAULT_CHUNK = 8_192
 #: Resampled paths kept for percentiles.

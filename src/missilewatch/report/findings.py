@@ -719,14 +719,21 @@ def stockpile_findings(
 
 
 def ceasefire_months(run: ScenarioRun) -> tuple[pd.Period, pd.Period] | None:
-    """First and last month without launches in a run (None: the run has no ceasefire)."""
-    adjustments = json.loads(run.inputs.adjustments_json)
-    months = int(adjustments.get("ceasefire_months") or 0)
-    if months <= 0:
+    """First and last month without launches in a run (None: the run has no ceasefire).
+
+    A run made here reads its own specification; a run read back from the store, the
+    adjustments stored with it.
+    """
+    origin = pd.Period(run.inputs.forecast_start, freq="M")
+    if run.spec is not None:
+        adjustments = run.spec.adjustments
+        months, offset = adjustments.ceasefire_months, adjustments.ceasefire_start
+    else:
+        stored = json.loads(run.inputs.adjustments_json)
+        months, offset = int(stored.get("ceasefire_months") or 0), stored.get("ceasefire_start")
+    if months <= 0 or offset is None:
         return None
-    start = pd.Period(run.inputs.forecast_start, freq="M") + int(
-        adjustments.get("ceasefire_start") or 0
-    )
+    start = origin + int(offset)
     return start, start + months - 1
 
 

@@ -43,12 +43,17 @@ PERCENTILES = PERCENTILE_COLUMNS
 
 @dataclass(frozen=True)
 class ScenarioRun:
-    """The results of one scenario run, as stored."""
+    """The results of one scenario run, as stored.
+
+    ``spec`` is the run specification the engines ran with (None for a run read back
+    from the store, which holds its inputs as ``inputs``).
+    """
 
     run_id: int | None
     scenario: Scenario
     inputs: RunInputs
     results: Mapping[str, pd.DataFrame]
+    spec: RunSpec | None = None
 
     @property
     def name(self) -> str:
@@ -120,6 +125,7 @@ def run_scenarios(
     ]
     runs = []
     finished: list[tuple[RunInputs, dict[str, pd.DataFrame], float]] = []
+    specs: list[RunSpec] = []
     total = len(scenarios)
     for index, (scenario, (inputs, spec)) in enumerate(zip(scenarios, planned, strict=True)):
         if progress is not None:
@@ -127,13 +133,14 @@ def run_scenarios(
         began = time.perf_counter()
         results = _run_engines(inputs_read, spec, inputs.until)
         finished.append((inputs, results, time.perf_counter() - began))
+        specs.append(spec)
     run_ids: list[int | None] = (
         list(save_runs(finished, db=db)) if store else [None] * len(finished)
     )
-    for scenario, (inputs, results, _seconds), run_id in zip(
-        scenarios, finished, run_ids, strict=True
+    for scenario, (inputs, results, _seconds), run_id, spec in zip(
+        scenarios, finished, run_ids, specs, strict=True
     ):
-        runs.append(ScenarioRun(run_id=run_id, scenario=scenario, inputs=inputs, results=results))
+        runs.append(ScenarioRun(run_id, scenario, inputs, results, spec))
     if progress is not None:
         progress("done", total, total)
     return runs
@@ -162,7 +169,7 @@ def rerun(reference: int | str, *, db: Path | None = None) -> ScenarioRun:
         baseline=baseline,
     )
     results = _run_engines(baseline, spec, inputs.until)
-    return ScenarioRun(run_id=None, scenario=scenario, inputs=inputs, results=results)
+    return ScenarioRun(run_id=None, scenario=scenario, inputs=inputs, results=results, spec=spec)
 
 
 def result_differences(
