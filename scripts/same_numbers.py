@@ -22,8 +22,21 @@ import pandas as pd
 
 RUN = """
 import pickle, sys, warnings
+import numpy as np
 from missilewatch.scenarios import runs, shipped_names
 warnings.simplefilter("ignore")
+if sys.argv[4] == "old-streams":
+    # The streams as they were before they were named: the strike forecast drew from the
+    # stock-flow engine's stream (child 1), the campaign from SeedSequence([seed, 2]).
+    from missilewatch.run import RunSpec
+    named = RunSpec.seed_sequence
+    def old(self, stream):
+        if stream == "strikes":
+            return named(self, "stockflow")
+        if stream == "defense":
+            return np.random.SeedSequence([self.seed, 2])
+        return named(self, stream)
+    RunSpec.seed_sequence = old
 out = {}
 for name in shipped_names():
     (run,) = runs.run_scenarios([name], paths=int(sys.argv[1]), seed=int(sys.argv[2]), store=False)
@@ -33,12 +46,14 @@ with open(sys.argv[3], "wb") as handle:
 """
 
 
-def results(src: Path, paths: int, seed: int, home: Path) -> dict[str, dict[str, pd.DataFrame]]:
+def results(
+    src: Path, paths: int, seed: int, home: Path, streams: str = "named"
+) -> dict[str, dict[str, pd.DataFrame]]:
     with tempfile.NamedTemporaryFile(suffix=".pkl", delete=False) as handle:
         target = Path(handle.name)
     environment = {**os.environ, "PYTHONPATH": str(src), "MISSILEWATCH_HOME": str(home)}
     subprocess.run(
-        [sys.executable, "-c", RUN, str(paths), str(seed), str(target)],
+        [sys.executable, "-c", RUN, str(paths), str(seed), str(target), streams],
         check=True,
         env=environment,
     )
@@ -53,10 +68,17 @@ def main() -> int:
     parser.add_argument("--previous", type=Path, required=True, help="src folder of the old code")
     parser.add_argument("--paths", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--old-streams",
+        action="store_true",
+        help="run this tree with the random streams of the earlier code (to show that the "
+        "differences come from the stream split only)",
+    )
     args = parser.parse_args()
     here = Path(__file__).resolve().parent.parent / "src"
     with tempfile.TemporaryDirectory() as home:
-        new = results(here, args.paths, args.seed, Path(home))
+        streams = "old-streams" if args.old_streams else "named"
+        new = results(here, args.paths, args.seed, Path(home), streams)
         old = results(args.previous, args.paths, args.seed, Path(home))
     from missilewatch.scenarios.runs import result_differences
 

@@ -8,6 +8,7 @@ reads are counted by wrapping the functions that open the store and parse the fi
 from __future__ import annotations
 
 import sys
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -151,6 +152,7 @@ def test_a_sweep_reads_the_ledger_once_per_worker(tmp_path: Path, reads: Reads) 
     from missilewatch.sweep.runner import plan_sweep
 
     body = """
+description = "Production factor at four values."
 [run]
 paths = 40
 seed = 2
@@ -166,7 +168,8 @@ metric = "depletion_month"
 """
     sweep_file = tmp_path / "sweep.toml"
     sweep_file.write_text(body, encoding="utf-8")
-    with pytest.warns(missilewatch.MissilewatchWarning):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", missilewatch.MissilewatchWarning)
         frame = missilewatch.sweep(sweep_file)
     assert frame["point"].nunique() == 4
     assert reads.counts["ledger"] == 1  # the planner's read, reused by the points run here
@@ -174,8 +177,10 @@ metric = "depletion_month"
     plan = plan_sweep(sweep_file)
     points._BASELINES.clear()
     before = reads.counts["ledger"]
-    for task in plan.tasks:
-        points.run_point(task)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", missilewatch.MissilewatchWarning)
+        for task in plan.tasks:
+            points.run_point(task)
     assert reads.counts["ledger"] - before == 1
 
 

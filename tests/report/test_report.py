@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import missilewatch
 from missilewatch import estimates
 from missilewatch.report import ReportResult
 
@@ -47,8 +48,7 @@ def test_recent_launch_finding_matches_the_ledger(built: tuple[ReportResult, str
     result, _ = built
     answer = next(f.answer for f in result.findings if f.key == "recent-launches")
     monthly = ledger.stats(period="month", by="class")
-    last_date = ledger.attacks(allocated=False)["time_end"].max()
-    whole = findings.complete_periods(monthly, last_date)
+    whole = findings.complete_periods(monthly, missilewatch.load_baseline().calendar.history_end)
     recent = whole[whole["period_start"] > whole["period_start"].max() - pd.DateOffset(months=12)]
     ballistic = int(recent.loc[recent["weapon_class"] == "ballistic", "launched"].sum())
     assert f"ballistic {ballistic:,} " in answer
