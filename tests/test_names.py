@@ -172,7 +172,7 @@ def test_cli_raid_resolves_names_to_the_families() -> None:
 
 
 def test_python_api_accepts_the_same_names() -> None:
-    from missilewatch.api.defense import intercept_calibration
+    from missilewatch.views.defense import intercept_calibration
 
     typed = intercept_calibration(families=["kalibr", "Iskander-m"], period="year")
     exact = intercept_calibration(families=["Kalibr", "Iskander-M"], period="year")
