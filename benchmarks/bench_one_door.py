@@ -47,6 +47,7 @@ import missilewatch
 points, paths = int(sys.argv[1]), int(sys.argv[2])
 values = ", ".join(str(0.5 + i / max(points - 1, 1)) for i in range(points))
 body = f'''
+description = "Benchmark: production factor."
 [run]
 until = "2027-12"
 paths = {paths}
