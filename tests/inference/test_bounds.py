@@ -113,3 +113,31 @@ def test_predictive_percentile_places_the_record_in_the_draws() -> None:
 
 def _shipped(bound: str):
     return next(r for r in load() if r.bound == bound)
+
+
+def test_the_array_form_equals_the_record_form_for_every_bound() -> None:
+    from missilewatch.inference.bounds import log_likelihood_arrays, observation_arrays
+
+    observations = [
+        observation("approx", 200, 200, 200, 0.2),
+        observation("exact", 0, 0, 0, 0.02),
+        observation("planned", 750, 750, 750, 0.5),
+        observation("up_to", 200, 200, 200),
+        observation("capacity", 60, 60, 60),
+        observation("at_least", 250, 250, 250),
+        observation("range", 40, 45, 50),
+    ]
+    arrays = observation_arrays(observations)
+    for predicted in (0.0, 45.0, 199.0, 260.0, 900.0):
+        together = np.asarray(
+            log_likelihood_arrays(
+                jnp.asarray(arrays.code),
+                jnp.asarray(arrays.log_low),
+                jnp.asarray(arrays.log_central),
+                jnp.asarray(arrays.log_high),
+                jnp.asarray(arrays.error),
+                jnp.full(len(observations), predicted),
+            )
+        )
+        one_by_one = [float(record_log_likelihood(o, jnp.asarray(predicted))) for o in observations]
+        np.testing.assert_allclose(together, one_by_one, rtol=1e-5, atol=1e-5)
