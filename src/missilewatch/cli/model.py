@@ -130,17 +130,29 @@ def stockpile_command(
     ] = None,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Bayesian reconstruction: diagnostics, headline figures, records not "
+            "reproduced and the leave-one-out coverage of the stock disclosures.",
+        ),
+    ] = False,
 ) -> None:
     """Stockpile by month: stock, production, imports, launches, net accumulation.
 
     Percentiles over Monte Carlo paths conditioned on dated stock estimates; rows
-    resting on an assumption are marked.
+    resting on an assumption are marked. With --check, the Bayesian reconstruction's
+    diagnostics and checks (docs/model.md).
     """
     from missilewatch.baseline import load_baseline
     from missilewatch.errors import ParameterError
     from missilewatch.model import frames as api
     from missilewatch.run import STOCK_FLOW, RunSpec, simulate
 
+    if check:
+        _reconstruction_check(estimates, db, progress, family, fmt, output)
+        return
     spec = RunSpec(until=given(until, "2027-12"), paths=given(paths, 10_000), seed=given(seed, 0))
     if quantity and summary:
         raise ParameterError("--quantity: applies to the monthly table, not to --summary")
@@ -499,3 +511,82 @@ def register(app: typer.Typer) -> None:
     app.command("stockpile")(stockpile_command)
     app.command("backtest")(backtest_command)
     app.add_typer(evidence_app, name="evidence")
+
+
+def _reconstruction_check(
+    estimates: Path | None,
+    db: Path | None,
+    progress: bool | None,
+    family: list[str] | None,
+    fmt: OutputFormat,
+    output: Path | None,
+) -> None:
+    """``stockpile --check``: fit (or load) the reconstruction and print its checks."""
+    from contextlib import nullcontext
+
+    from missilewatch.inference import no_progress, rich_progress
+    from missilewatch.reconstruct import reconstruct
+
+    show_bar = progress if progress is not None else sys.stderr.isatty()
+    bar = rich_progress("reconstruction") if show_bar else nullcontext(no_progress)
+    with bar as callback:
+        fitted = reconstruct(estimates=estimates, db=db, progress=callback)
+    verdict = fitted.diagnostics.verdict()
+    source = "cached posterior" if fitted.from_cache else "fitted now"
+    err_console.print(f"Reconstruction ({source}): {verdict}")
+    summary = fitted.summary()
+    wanted = family or None
+    levels = summary["level"].isin(["family", "pool", "class"])
+    shown = summary[levels & (summary["name"].isin(wanted) if wanted else True)]
+    headline = shown[
+        shown["metric"].str.startswith("stock_")
+        | shown["metric"].isin(["growth_12m", "unreported_use_12m", "p_stock_grew_12m"])
+    ]
+    checks = fitted.checks()
+    flagged = checks[~checks["reproduced"]]
+    loo = fitted.loo()
+    coverage = (
+        f"Leave-one-out over {len(loo)} stock disclosures: {loo.attrs['coverage_50']:.0%} "
+        f"inside the 50% band, {loo.attrs['coverage_90']:.0%} inside the 90% band "
+        "(goal: about 50% and 90%)."
+    )
+    if fmt is OutputFormat.table and output is None:
+        emit_frame(headline.drop(columns=["level"]), fmt, None, caption="Headline figures")
+        emit_frame(
+            flagged[
+                ["record", "bound", "value", "p5", "p50", "p95", "percentile", "conflicts_with"]
+            ],
+            fmt,
+            None,
+            caption=f"{len(flagged)} of {len(checks)} records outside 5-95 of the posterior "
+            "predictive (percentile: where the record sits)",
+        )
+        emit_frame(
+            loo[
+                [
+                    "record",
+                    "bound",
+                    "value",
+                    "p5",
+                    "p50",
+                    "p95",
+                    "pareto_k",
+                    "method",
+                    "inside_50",
+                    "inside_90",
+                ]
+            ],
+            fmt,
+            None,
+            caption=coverage,
+        )
+        return
+    frame = pd.concat(
+        [
+            headline.assign(table="headline"),
+            checks.assign(table="record_check"),
+            loo.assign(table="leave_one_out"),
+        ],
+        ignore_index=True,
+    )
+    emit_frame(frame, fmt, output, caption=coverage)

@@ -21,6 +21,7 @@ from missilewatch.estimates.records import (
     APPROX,
     BOUNDS,
     DEFENSE_QUANTITIES,
+    POOL_NAMES,
     PROBABILITY,
     QUANTITIES,
     QUANTITY_UNIT_KINDS,
@@ -109,13 +110,38 @@ def known_families() -> frozenset[str]:
 # --- loading -------------------------------------------------------------------------------
 
 
-def shipped_files() -> list[Path]:
-    """The estimates files shipped with the package, in name order."""
-    return sorted(package_data("estimates", "data").glob("*.toml"))
+#: The Russian-side records reviewed for the Bayesian reconstruction: each dated
+#: disclosure once, with the source's own bound word, Kh-101 and Kh-555 as separate pools.
+#: The reconstruction reads them in place of ``data/russia.toml``, which the
+#: importance-sampling engine still reads until it is removed.
+RECONSTRUCTION_FILE: Final = "russia.toml"
 
 
-def load(user_file: Path | None = None, *, families: Iterable[str] | None = None) -> EstimateSet:
+def shipped_files(*, reconstruction: bool = False) -> list[Path]:
+    """The estimates files shipped with the package, in name order.
+
+    With ``reconstruction``, the reviewed Russian-side file replaces ``data/russia.toml``.
+    """
+    files = sorted(package_data("estimates", "data").glob("*.toml"))
+    if reconstruction:
+        reviewed = package_data("estimates", "reconstruction", RECONSTRUCTION_FILE)
+        files = sorted(
+            [path for path in files if path.name != RECONSTRUCTION_FILE] + [reviewed],
+            key=lambda path: path.name,
+        )
+    return files
+
+
+def load(
+    user_file: Path | None = None,
+    *,
+    families: Iterable[str] | None = None,
+    reconstruction: bool = False,
+) -> EstimateSet:
     """Load the shipped estimates, then let ``user_file`` override and extend them.
+
+    ``reconstruction`` reads the reviewed Russian-side records (see
+    ``RECONSTRUCTION_FILE``) instead of ``data/russia.toml``.
 
     Args:
         user_file: a TOML file of ``[[estimate]]`` records; same ``id`` replaces.
@@ -127,8 +153,8 @@ def load(user_file: Path | None = None, *, families: Iterable[str] | None = None
         InputError: the user file does not exist or is not TOML.
     """
     known = frozenset(families) if families is not None else known_families()
-    subjects = known | WEAPON_CLASSES
-    files = shipped_files()
+    subjects = known | WEAPON_CLASSES | POOL_NAMES
+    files = shipped_files(reconstruction=reconstruction)
     if user_file is not None:
         user_file = Path(user_file)
         if not user_file.is_file():

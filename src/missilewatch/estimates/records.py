@@ -26,8 +26,16 @@ RUSSIAN_QUANTITIES: Final = frozenset(
         "initial_stock",
         "other_losses_rate",
         "time_in_stock",
+        "pool_stock",
     }
 )
+#: Ledger families that hold more than one stock pool. The Air Force reports the Kh-101
+#: (in production) and the Kh-555 (converted from a finite Soviet-era Kh-55 stock) together,
+#: so the ledger's launches of the family are the sum of two pools that the reconstruction
+#: keeps apart. A record may name the family (the sum) or one pool.
+STOCK_POOLS: Final[dict[str, tuple[str, ...]]] = {"Kh-101/Kh-555": ("Kh-101", "Kh-555")}
+#: Every pool name, for the loader's list of known subjects.
+POOL_NAMES: Final = frozenset(pool for pools in STOCK_POOLS.values() for pool in pools)
 #: Quantities on the Ukrainian side (subject: an interceptor or air-defense system type).
 DEFENSE_QUANTITIES: Final = frozenset(
     {
@@ -168,6 +176,7 @@ QUANTITY_UNIT_KINDS: Final[dict[str, frozenset[str]]] = {
     "import_rate": frozenset({RATE}),
     "other_losses_rate": frozenset({RATE}),
     "stock": frozenset({COUNT}),
+    "pool_stock": frozenset({COUNT}),
     "initial_stock": frozenset({COUNT}),
     "time_in_stock": frozenset({DURATION}),
     "interceptor_production": frozenset({RATE}),
