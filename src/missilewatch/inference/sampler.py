@@ -79,6 +79,27 @@ class Draws:
 
 
 _compiled: dict[tuple[object, ...], Any] = {}
+_persistent_cache_on = False
+
+
+def enable_compilation_cache() -> None:
+    """Keep XLA's compiled code in ``<data dir>/jax-cache`` so that a new process (the
+    next CLI call after the data changed, a test run, a sweep worker) does not compile
+    the sampler again: compiling NUTS over a few hundred latent quantities takes far
+    longer than sampling it."""
+    global _persistent_cache_on
+    if _persistent_cache_on:
+        return
+    import jax
+
+    from missilewatch.paths import data_dir
+
+    try:
+        jax.config.update("jax_compilation_cache_dir", str(data_dir() / "jax-cache"))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    except (AttributeError, ValueError):  # an older JAX without the persistent cache
+        return
+    _persistent_cache_on = True
 
 
 def _segment_runner(kernel: Any, model: Callable[..., None], length: int) -> Any:
@@ -138,6 +159,7 @@ def run_nuts(
     import jax.numpy as jnp
 
     started = time.perf_counter()
+    enable_compilation_cache()
     kernel = _kernel(model, settings)
     keys = jax.random.split(jax.random.PRNGKey(settings.seed), settings.chains)
     progress("compile", 0, 1)
