@@ -102,12 +102,18 @@ class Band:
 
 @dataclass(frozen=True)
 class Line:
+    """A line; ``low``/``high`` (optional) give each point's interval, shown on hover
+    and, with ``error_bars``, drawn as error bars."""
+
     x: Sequence[object]
     y: Sequence[float]
     label: str
     colour: str
     dash: bool = False
     markers: bool = False
+    low: Sequence[float] | None = None
+    high: Sequence[float] | None = None
+    error_bars: bool = False
 
 
 Layer = Bars | Band | Line
@@ -138,14 +144,78 @@ class Chart:
     y_percent: bool = False
     y_from_zero: bool = True
     extra: Mapping[str, object] = field(default_factory=dict)
+    #: First x of a period the data covers only in part (the last month or quarter of
+    #: the reports): drawn hatched or dotted and labelled with ``partial_label``.
+    partial_from: object | None = None
+    partial_label: str = ""
 
     @property
     def is_empty(self) -> bool:
         return not any(len(layer.x) for layer in self.layers)
 
-    def plotly(self) -> go.Figure:
-        """The chart as a plotly figure (interactive HTML, dashboard)."""
-        return _to_plotly(self)
+    @property
+    def footer(self) -> tuple[str, ...]:
+        """The lines printed under the chart: its source, then its note."""
+        return tuple(text for text in (self.source, self.note) if text)
+
+    def plotly(self, *, title: bool = True, footer: bool = True) -> go.Figure:
+        """The chart as a plotly figure (interactive HTML, dashboard).
+
+        ``title`` / ``footer`` False leave the title and the source lines out of the
+        figure, for pages that set them as text around it (text wraps; a figure's
+        annotations do not).
+        """
+        return _to_plotly(self, title=title, footer=footer)
+
+    def to_frame(self) -> pd.DataFrame:
+        """What the chart draws, one row per point and series (for a CSV download):
+        ``x``, ``series``, ``value``, ``low``, ``high`` and ``partial``."""
+        rows: list[dict[str, object]] = []
+        for layer in self.layers:
+            if isinstance(layer, Band):
+                for x, low, high in zip(layer.x, layer.low, layer.high, strict=True):
+                    rows.append({"x": x, "series": layer.label, "low": low, "high": high})
+                continue
+            lows = layer.low if isinstance(layer, Line) and layer.low is not None else None
+            highs = layer.high if isinstance(layer, Line) and layer.high is not None else None
+            for index, (x, y) in enumerate(zip(layer.x, layer.y, strict=True)):
+                rows.append(
+                    {
+                        "x": x,
+                        "series": layer.label,
+                        "value": y,
+                        "low": lows[index] if lows is not None else None,
+                        "high": highs[index] if highs is not None else None,
+                    }
+                )
+        frame = pd.DataFrame(rows, columns=["x", "series", "value", "low", "high"])
+        frame["partial"] = [self._is_partial(x) for x in frame["x"]]
+        name = self.x_label or ("month" if self._dated() else "x")
+        return frame.rename(columns={"x": name})
+
+    def to_csv(self) -> str:
+        """:meth:`to_frame` as CSV text, preceded by comment lines naming the chart and
+        its source."""
+        frame = self.to_frame()
+        for column in frame.columns:
+            if frame[column].map(lambda value: isinstance(value, pd.Timestamp)).any():
+                frame[column] = [
+                    value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else value
+                    for value in frame[column]
+                ]
+        header = "".join(f"# {text}\n" for text in (self.title, *self.footer))
+        return header + frame.to_csv(index=False, float_format="%.6g")
+
+    def _dated(self) -> bool:
+        return any(len(layer.x) and isinstance(layer.x[0], pd.Timestamp) for layer in self.layers)
+
+    def _is_partial(self, x: object) -> bool:
+        if self.partial_from is None:
+            return False
+        try:
+            return bool(x >= self.partial_from)  # type: ignore[operator]
+        except TypeError:
+            return False
 
     def matplotlib(self) -> MplFigure:
         """The chart as a matplotlib figure (PNG/SVG), drawn without a display."""
@@ -171,13 +241,19 @@ class Chart:
 
 
 def launches_by_month(
-    stats: pd.DataFrame, *, kind: Literal["missiles", "drones", "all"] = "missiles"
+    stats: pd.DataFrame,
+    *,
+    kind: Literal["missiles", "drones", "all"] = "missiles",
+    through: object | None = None,
 ) -> Chart:
     """Monthly launches stacked by weapon class.
 
     ``stats``: ``missilewatch.stats(period="month", by="class")`` — columns
     ``period_start``, ``weapon_class``, ``launched``. Drones outnumber missiles by more
     than ten to one, so ``kind`` draws missiles and drones as separate charts.
+    ``through``: the date of the last report read; when it falls before the end of the
+    last month, that month is drawn hatched and labelled "to <date>" instead of reading
+    as a collapse.
     """
     classes = {"missiles": MISSILE_CLASSES, "drones": DRONE_CLASSES, "all": None}[kind]
     what = {"missiles": "Missiles", "drones": "Drones", "all": "Missiles and drones"}[kind]
@@ -195,15 +271,63 @@ def launches_by_month(
         for name in wanted
         if table[name].sum() > 0
     )
+    partial_from, partial_label = partial_period(x, through, months=1)
+    note = (
+        "Counts as reported by the Ukrainian Air Force; rows naming several models are "
+        "allocated to families."
+    )
+    if partial_from is not None:
+        note += (
+            f" {pd.Timestamp(str(partial_from)).strftime('%b %Y')} holds reports "
+            f"{partial_label} only (hatched)."
+        )
     return Chart(
         key=f"launches-by-month-{kind}",
         title=f"{what} launched at Ukraine per month, by class",
         y_label="launched per month",
         source=DATA_SOURCE,
         layers=layers,
-        note="Counts as reported by the Ukrainian Air Force; rows naming several models are "
-        "allocated to families.",
+        note=note,
+        partial_from=partial_from,
+        partial_label=partial_label,
     )
+
+
+def partial_period(
+    starts: Sequence[object], through: object | None, *, months: int
+) -> tuple[pd.Timestamp | None, str]:
+    """The start of the last period if the reports end (``through``) before its last
+    day, and its label ("to 5 Apr"); ``(None, "")`` when every period is complete."""
+    if through is None or not len(starts):
+        return None, ""
+    last_start = max(pd.Timestamp(str(value)) for value in starts)
+    last_day = last_start + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+    reported_to = pd.Timestamp(str(through)).normalize()
+    if reported_to >= last_day or reported_to < last_start:
+        return None, ""
+    return last_start, f"to {reported_to.day} {reported_to.strftime('%b')}"
+
+
+#: Normal quantile of the two-sided 90% interval.
+_Z90 = 1.6448536269514722
+
+
+def share_interval(successes: np.ndarray, trials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """90% Wilson score interval of ``successes / trials`` per element (NaN: no trials).
+
+    Counts each launch as one trial: the interval states how far the share could move
+    by chance with this many launches, not errors in the reports themselves.
+    """
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        z2 = _Z90**2
+        centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+        half = _Z90 * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
+    high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
+    return low, high
 
 
 def intercept_rates(
@@ -211,12 +335,15 @@ def intercept_rates(
     *,
     classes: Sequence[str] = ("cruise", "ballistic", "aeroballistic", "attack-uav"),
     min_launched: int = 10,
+    through: object | None = None,
 ) -> Chart:
-    """Share of launched weapons reported destroyed, per period and class.
+    """Share of launched weapons reported destroyed, per period and class, with its 90%
+    interval (:func:`share_interval`).
 
     ``stats``: ``missilewatch.stats(period="quarter", by="class")`` — columns
     ``period_start``, ``weapon_class``, ``launched``, ``destroyed``. Periods with fewer
     than ``min_launched`` launches of a class are left out (the rate says little).
+    ``through``: the date of the last report; a quarter it ends in is drawn dotted.
     """
     _require(stats, ["period_start", "weapon_class", "launched", "destroyed"], "intercept_rates")
     layers: list[Layer] = []
@@ -227,20 +354,38 @@ def intercept_rates(
         rows = stats[(stats["weapon_class"] == name) & (stats["launched"] >= min_launched)]
         if rows.empty:
             continue
-        rate = (rows["destroyed"].clip(upper=rows["launched"]) / rows["launched"]).to_numpy()
-        by_period = (
-            pd.Series(rate, index=pd.to_datetime(rows["period_start"])).groupby(level=0).sum()
+        destroyed = rows["destroyed"].clip(upper=rows["launched"]).to_numpy(dtype=float)
+        launched = rows["launched"].to_numpy(dtype=float)
+        index = pd.to_datetime(rows["period_start"])
+        counts = (
+            pd.DataFrame({"destroyed": destroyed, "launched": launched}, index=index)
+            .groupby(level=0)
+            .sum()
         )
-        series = by_period.reindex(periods)
+        counts = counts.reindex(periods)
+        rate = counts["destroyed"] / counts["launched"]
+        low, high = share_interval(counts["destroyed"].to_numpy(), counts["launched"].to_numpy())
         layers.append(
             Line(
-                x=list(series.index),
-                y=[float(v) for v in series],
+                x=list(counts.index),
+                y=[float(v) for v in rate],
                 label=name,
                 colour=_class_colour(name),
                 markers=True,
+                low=[float(v) for v in low],
+                high=[float(v) for v in high],
+                error_bars=True,
             )
         )
+    partial_from, partial_label = partial_period(list(periods), through, months=3)
+    note = (
+        f"Quarters with fewer than {min_launched} launches of a class are not shown. "
+        "Error bars: 90% interval of the share given the number launched (Wilson); "
+        "errors in the reports themselves are not included."
+    )
+    if partial_from is not None:
+        quarter = pd.Period(pd.Timestamp(str(partial_from)), freq="Q")
+        note += f" {quarter.year} Q{quarter.quarter} holds reports {partial_label} only (dotted)."
     return Chart(
         key="intercept-rates",
         title="Share of launched weapons reported destroyed, per quarter",
@@ -248,7 +393,9 @@ def intercept_rates(
         source=DATA_SOURCE,
         layers=tuple(layers),
         y_percent=True,
-        note=f"Quarters with fewer than {min_launched} launches of a class are not shown.",
+        note=note,
+        partial_from=partial_from,
+        partial_label=partial_label,
     )
 
 
@@ -270,7 +417,14 @@ def stockpile_fan(
     layers: tuple[Layer, ...] = (
         Band(x, _floats(rows["p5"]), _floats(rows["p95"]), "5-95% range", FAN_COLOUR, 0.15),
         Band(x, _floats(rows["p25"]), _floats(rows["p75"]), "25-75% range", FAN_COLOUR, 0.3),
-        Line(x, _floats(rows["p50"]), "median", FAN_COLOUR),
+        Line(
+            x,
+            _floats(rows["p50"]),
+            "median",
+            FAN_COLOUR,
+            low=_floats(rows["p5"]),
+            high=_floats(rows["p95"]),
+        ),
     )
     markers = _forecast_marker(rows)
     assumption = "assumption" in rows and bool(rows["assumption"].any())
@@ -328,7 +482,16 @@ def scenario_comparison(
         layers.append(
             Band(x, _floats(rows["p5"]), _floats(rows["p95"]), f"{scenario} 5-95%", colour, 0.12)
         )
-        layers.append(Line(x, _floats(rows["p50"]), f"{scenario} median", colour))
+        layers.append(
+            Line(
+                x,
+                _floats(rows["p50"]),
+                f"{scenario} median",
+                colour,
+                low=_floats(rows["p5"]),
+                high=_floats(rows["p95"]),
+            )
+        )
     return Chart(
         key=f"scenarios-{quantity}-{_slug(name)}",
         title=f"{_capitalised(_label(name, level))} in stock under each scenario",
@@ -371,7 +534,16 @@ def interceptor_stock(
         layers.append(
             Band(x, _floats(group["p5"]), _floats(group["p95"]), f"{name} 5-95%", colour, 0.15)
         )
-        layers.append(Line(x, _floats(group["p50"]), f"{name} median", colour))
+        layers.append(
+            Line(
+                x,
+                _floats(group["p50"]),
+                f"{name} median",
+                colour,
+                low=_floats(group["p5"]),
+                high=_floats(group["p95"]),
+            )
+        )
     assumption = "assumption" in rows and bool(rows["assumption"].any())
     return Chart(
         key="interceptor-stock",
@@ -427,15 +599,67 @@ def depletion_distribution(depletion: pd.DataFrame) -> Chart:
 # ---------------------------------------------------------------------------------------
 
 
-def _to_plotly(chart: Chart) -> go.Figure:
+#: Characters per footer line in a figure that carries its own footer (10 px text in a
+#: figure about 700 px wide).
+_FOOTER_WIDTH = 110
+#: Pixel heights used to place the footer below the axis and legend.
+_FOOTER_LINE_PX = 14
+_AXIS_PX = 45
+
+
+def _value_format(chart: Chart) -> str:
+    return ".0%" if chart.y_percent else ",.0f"
+
+
+def _hover(chart: Chart, label: str, interval: bool) -> str:
+    value = _value_format(chart)
+    text = f"{label}: %{{y:{value}}}"
+    if interval:
+        text += f" (90%: %{{customdata[0]:{value}}}\u2013%{{customdata[1]:{value}}})"
+    return text + "<extra></extra>"
+
+
+def _split_partial(chart: Chart, layer: Line) -> tuple[list[float], list[float]] | None:
+    """The line's values without its partial points, and the dotted piece joining the
+    last complete point to them (None when the line has no partial point)."""
+    flags = [chart._is_partial(x) for x in layer.x]
+    if not any(flags):
+        return None
+    first = flags.index(True)
+    solid = [float("nan") if flag else float(y) for y, flag in zip(layer.y, flags, strict=True)]
+    dotted = [
+        float(y) if flag or index == first - 1 else float("nan")
+        for index, (y, flag) in enumerate(zip(layer.y, flags, strict=True))
+    ]
+    return solid, dotted
+
+
+def _to_plotly(chart: Chart, *, title: bool = True, footer: bool = True) -> go.Figure:
     import plotly.graph_objects as go
 
     figure = go.Figure()
+    partial_flags: list[bool] = []
+    stack_tops: dict[object, float] = {}
     for layer in chart.layers:
         if isinstance(layer, Bars):
+            partial_flags = [chart._is_partial(x) for x in layer.x]
+            marker: dict[str, object] = {"color": layer.colour}
+            if any(partial_flags):
+                marker["pattern"] = {
+                    "shape": ["/" if flag else "" for flag in partial_flags],
+                    "fgcolor": "#ffffff",
+                    "size": 6,
+                    "solidity": 0.45,
+                }
+            for x, y in zip(layer.x, layer.y, strict=True):
+                stack_tops[x] = stack_tops.get(x, 0.0) + float(y)
             figure.add_trace(
                 go.Bar(
-                    x=list(layer.x), y=list(layer.y), name=layer.label, marker_color=layer.colour
+                    x=list(layer.x),
+                    y=list(layer.y),
+                    name=layer.label,
+                    marker=marker,
+                    hovertemplate=_hover(chart, layer.label, False),
                 )
             )
         elif isinstance(layer, Band):
@@ -465,69 +689,160 @@ def _to_plotly(chart: Chart) -> go.Figure:
                 )
             )
         else:
+            interval = layer.low is not None and layer.high is not None
+            extra: dict[str, object] = {}
+            if interval:
+                assert layer.low is not None and layer.high is not None
+                extra["customdata"] = [
+                    [float(low), float(high)]
+                    for low, high in zip(layer.low, layer.high, strict=True)
+                ]
+                if layer.error_bars:
+                    extra["error_y"] = {
+                        "type": "data",
+                        "symmetric": False,
+                        "array": [
+                            float(high) - float(y)
+                            for y, high in zip(layer.y, layer.high, strict=True)
+                        ],
+                        "arrayminus": [
+                            float(y) - float(low) for y, low in zip(layer.y, layer.low, strict=True)
+                        ],
+                        "color": layer.colour,
+                        "thickness": 1,
+                        "width": 3,
+                    }
+            split = _split_partial(chart, layer)
+            style = {
+                "color": layer.colour,
+                "width": 2,
+                "dash": "dash" if layer.dash else "solid",
+            }
+            mode = "lines+markers" if layer.markers else "lines"
             figure.add_trace(
                 go.Scatter(
                     x=list(layer.x),
-                    y=list(layer.y),
-                    mode="lines+markers" if layer.markers else "lines",
+                    y=split[0] if split else list(layer.y),
+                    mode=mode,
                     name=layer.label,
-                    line={
-                        "color": layer.colour,
-                        "width": 2,
-                        "dash": "dash" if layer.dash else "solid",
-                    },
+                    legendgroup=layer.label,
+                    line=style,
+                    hovertemplate=_hover(chart, layer.label, interval),
+                    **extra,
                 )
             )
-    for marker in chart.markers:
-        figure.add_vline(
-            x=_plotly_x(marker.x), line={"color": "#666666", "width": 1, "dash": "dot"}
-        )
-        figure.add_annotation(
-            x=_plotly_x(marker.x),
-            y=1,
-            yref="paper",
-            text=marker.label,
-            showarrow=False,
-            xanchor="left",
-            yanchor="top",
-            font={"size": 11, "color": "#555555"},
-        )
-        if marker.label_before:
-            figure.add_annotation(
-                x=_plotly_x(marker.x),
-                y=1,
-                yref="paper",
-                text=marker.label_before,
-                showarrow=False,
-                xanchor="right",
-                yanchor="top",
-                font={"size": 11, "color": "#555555"},
-            )
-    source = chart.source + (f"<br>{chart.note}" if chart.note else "")
-    figure.update_layout(
-        title={"text": chart.title, "x": 0.0, "xanchor": "left"},
-        barmode="stack",
-        template="simple_white",
-        font={"family": _FONT, "size": 13, "color": "#222222"},
-        margin={"l": 70, "r": 20, "t": 60, "b": 110},
-        legend={"orientation": "h", "y": -0.12, "x": 0},
-        hovermode="x unified",
-        annotations=[
-            *figure.layout.annotations,
+            if split:
+                figure.add_trace(
+                    go.Scatter(
+                        x=list(layer.x),
+                        y=split[1],
+                        mode=mode,
+                        name=f"{layer.label} ({chart.partial_label})",
+                        legendgroup=layer.label,
+                        showlegend=False,
+                        line={**style, "dash": "dot"},
+                        marker={"symbol": "circle-open", "size": 8},
+                        hovertemplate=_hover(
+                            chart, f"{layer.label} ({chart.partial_label})", interval
+                        ),
+                        **extra,
+                    )
+                )
+    annotations: list[dict[str, object]] = []
+    if chart.partial_from is not None and chart.partial_label:
+        top = max((value for x, value in stack_tops.items() if chart._is_partial(x)), default=None)
+        annotations.append(
             {
-                "text": source,
+                "x": _plotly_x(chart.partial_from),
+                "y": top if top is not None else 1,
+                "yref": "y" if top is not None else "paper",
+                "text": chart.partial_label,
+                "showarrow": False,
+                "yanchor": "bottom",
+                "font": {"size": 11, "color": "#555555"},
+            }
+        )
+    for marker_line in chart.markers:
+        figure.add_vline(
+            x=_plotly_x(marker_line.x), line={"color": "#666666", "width": 1, "dash": "dot"}
+        )
+        annotations.append(
+            {
+                "x": _plotly_x(marker_line.x),
+                "y": 1,
+                "yref": "paper",
+                "text": marker_line.label,
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"size": 11, "color": "#555555"},
+            }
+        )
+        if marker_line.label_before:
+            annotations.append(
+                {
+                    "x": _plotly_x(marker_line.x),
+                    "y": 1,
+                    "yref": "paper",
+                    "text": marker_line.label_before,
+                    "showarrow": False,
+                    "xanchor": "right",
+                    "yanchor": "top",
+                    "font": {"size": 11, "color": "#555555"},
+                }
+            )
+    bottom = _AXIS_PX if chart.x_label else 30
+    if footer and chart.footer:
+        lines = [
+            wrapped for text in chart.footer for wrapped in textwrap.wrap(text, width=_FOOTER_WIDTH)
+        ]
+        # Placed in pixels below the plot area (yshift), with the bottom margin made
+        # tall enough for every line: nothing of it is cut off.
+        annotations.append(
+            {
+                "name": "footer",
+                "text": "<br>".join(lines),
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,
-                "y": -0.3,
+                "y": 0,
+                "yshift": -bottom,
                 "showarrow": False,
                 "xanchor": "left",
                 "yanchor": "top",
                 "align": "left",
                 "font": {"size": 10, "color": "#666666"},
-            },
-        ],
-    )
+            }
+        )
+        bottom += _FOOTER_LINE_PX * len(lines) + 10
+    layout: dict[str, object] = {
+        "barmode": "stack",
+        "template": "simple_white",
+        "font": {"family": _FONT, "size": 13, "color": "#222222"},
+        "margin": {"l": 60, "r": 16, "t": 70 if title else 10, "b": bottom},
+        # The legend sits above the plot, where a narrow screen wraps it into rows
+        # without covering the data or the footer.
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.02,
+            "yanchor": "bottom",
+        },
+        "hovermode": "x unified",
+        "annotations": annotations,
+    }
+    if title:
+        layout["title"] = {
+            "text": chart.title,
+            "x": 0.0,
+            "xanchor": "left",
+            "y": 0.98,
+            "yref": "container",
+            "yanchor": "top",
+            "automargin": True,
+        }
+    figure.update_layout(**layout)
     figure.update_yaxes(
         title_text=chart.y_label,
         tickformat=".0%" if chart.y_percent else ",d",
@@ -550,7 +865,8 @@ def _to_matplotlib(chart: Chart) -> MplFigure:
         if isinstance(layer, Bars):
             x = list(layer.x)
             base = [bottoms.get(key, 0.0) for key in x]
-            axes.bar(
+            partial = [chart._is_partial(key) for key in x]
+            bars = axes.bar(
                 _array(x),
                 list(layer.y),
                 bottom=base,
@@ -560,6 +876,12 @@ def _to_matplotlib(chart: Chart) -> MplFigure:
                 color=layer.colour,
                 linewidth=0,
             )
+            for patch, flag in zip(bars.patches, partial, strict=True):
+                if flag:
+                    # Hatched and paler: a month the reports cover only in part.
+                    patch.set_alpha(0.55)
+                    patch.set_hatch("////")
+                    patch.set_edgecolor("#ffffff")
             for key, value, below in zip(x, layer.y, base, strict=True):
                 bottoms[key] = below + float(value)
         elif isinstance(layer, Band):
@@ -573,9 +895,10 @@ def _to_matplotlib(chart: Chart) -> MplFigure:
                 label=layer.label,
             )
         else:
+            split = _split_partial(chart, layer)
             axes.plot(
                 _array(layer.x),
-                list(layer.y),
+                split[0] if split else list(layer.y),
                 color=layer.colour,
                 linewidth=1.8,
                 linestyle="--" if layer.dash else "-",
@@ -583,6 +906,39 @@ def _to_matplotlib(chart: Chart) -> MplFigure:
                 markersize=3,
                 label=layer.label,
             )
+            if split:
+                axes.plot(
+                    _array(layer.x),
+                    split[1],
+                    color=layer.colour,
+                    linewidth=1.4,
+                    linestyle=":",
+                    marker="o" if layer.markers else None,
+                    markerfacecolor="white",
+                    markersize=4,
+                )
+            if layer.error_bars and layer.low is not None and layer.high is not None:
+                y = np.asarray(layer.y, dtype=float)
+                axes.errorbar(
+                    _array(layer.x),
+                    y,
+                    yerr=[y - np.asarray(layer.low, float), np.asarray(layer.high, float) - y],
+                    fmt="none",
+                    ecolor=layer.colour,
+                    elinewidth=0.8,
+                    capsize=2,
+                )
+    if chart.partial_from is not None and chart.partial_label:
+        top = max((v for k, v in bottoms.items() if chart._is_partial(k)), default=None)
+        axes.annotate(
+            chart.partial_label,
+            xy=(_array([chart.partial_from])[0], top if top is not None else 1),
+            xycoords=("data", "data" if top is not None else "axes fraction"),
+            xytext=(0, 3),
+            textcoords="offset points",
+            fontsize=7,
+            color="#555555",
+        )
     for marker in chart.markers:
         axes.axvline(_array([marker.x])[0], color="#666666", linewidth=0.8, linestyle=":")
         axes.annotate(

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 import pandas as pd
@@ -25,8 +26,9 @@ import pandas as pd
 from missilewatch import __version__
 from missilewatch.baseline import Baseline
 from missilewatch.errors import MissilewatchWarning
-from missilewatch.report import charts, findings
+from missilewatch.report import charts, findings, headline
 from missilewatch.report.charts import Chart
+from missilewatch.report.sources import source_link
 
 #: Scenarios always run for the report: the key findings need both.
 REQUIRED_SCENARIOS = ("baseline", "ceasefire-6m")
@@ -85,16 +87,19 @@ def build_report(
         baseline_inputs = load_baseline(db, estimates)
         history_end = baseline_inputs.calendar.history_end
         monthly = findings.complete_periods(baseline_inputs.class_months, history_end)
-        quarterly = findings.complete_periods(
-            findings.quarterly_from_monthly(baseline_inputs.class_months),
-            history_end,
-            months_per_period=3,
-        )
+        # The charts draw every month, the one the reports end in hatched as partial;
+        # the findings read complete months only.
+        reported_to = baseline_inputs.provenance.data_last_date
+        every_month = baseline_inputs.class_months
         launch_charts = [
-            charts.launches_by_month(monthly, kind="missiles"),
-            charts.launches_by_month(monthly, kind="drones"),
+            charts.launches_by_month(every_month, kind="missiles", through=reported_to),
+            charts.launches_by_month(every_month, kind="drones", through=reported_to),
         ]
-        intercept_charts = [charts.intercept_rates(quarterly)]
+        intercept_charts = [
+            charts.intercept_rates(
+                findings.quarterly_from_monthly(every_month), through=reported_to
+            )
+        ]
         built += launch_charts + intercept_charts
         observed_launches = findings.recent_launches(monthly)
 
@@ -230,6 +235,23 @@ def _render(
         undefined=jinja2.StrictUndefined,
     )
     template = environment.get_template("report.html.j2")
+    last_date = inputs.provenance.data_last_date
+    strip = _headlines(runs, inputs)
+    answers = headline.short_answers(
+        result.findings, strip, monthly=inputs.class_months, last_date=last_date
+    )
+    every_chart = [
+        *launch_charts,
+        *intercept_charts,
+        *stockpile_charts,
+        *comparison_charts,
+        *defense_charts,
+    ]
+    leads = headline.chart_leads(strip, answers, [chart.key for chart in every_chart])
+
+    def blocks(built: list[Chart]) -> list[dict[str, object]]:
+        return [_block(chart, leads.get(chart.key, "")) for chart in built]
+
     assumptions = inputs.estimates.to_frame()
     scenario_rows = [
         {"name": run.name, "run_id": run.run_id, "description": run.scenario.spec.description}
@@ -241,14 +263,25 @@ def _render(
         version=__version__,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         plotly_js=get_plotlyjs(),
-        findings=result.findings,
+        last_report=headline.last_report_text(last_date) if last_date else "unknown",
+        headlines=[item.as_dict() for item in strip],
+        findings=[
+            {
+                "key": finding.key,
+                "question": finding.question,
+                "short": answers.get(finding.key, ""),
+                "answer": finding.answer,
+                "details": finding.details,
+            }
+            for finding in result.findings
+        ],
         missing_sections=result.missing_sections,
         model_notes=result.model_notes,
-        launch_charts=[_html(chart) for chart in launch_charts],
-        intercept_charts=[_html(chart) for chart in intercept_charts],
-        stockpile_charts=[_html(chart) for chart in stockpile_charts],
-        comparison_charts=[_html(chart) for chart in comparison_charts],
-        defense_charts=[_html(chart) for chart in defense_charts],
+        launch_charts=blocks(launch_charts),
+        intercept_charts=blocks(intercept_charts),
+        stockpile_charts=blocks(stockpile_charts),
+        comparison_charts=blocks(comparison_charts),
+        defense_charts=blocks(defense_charts),
         comparison_table=comparison_table,
         comparison_title="Ceasefire (6 months) against the baseline",
         scenarios=scenario_rows,
@@ -262,15 +295,49 @@ def _render(
 
 
 def _html(chart: Chart) -> str:
-    figure = chart.plotly()
+    # Title and source lines are set as page text around the figure: text wraps at any
+    # width, where a figure's own annotations are cut off at its edge.
+    figure = chart.plotly(title=False, footer=False)
     return str(
         figure.to_html(
             full_html=False,
             include_plotlyjs=False,
             include_mathjax=False,
             config={"displaylogo": False, "responsive": True},
-            default_height="480px",
+            default_height="440px",
         )
+    )
+
+
+def _block(chart: Chart, lead: str) -> dict[str, object]:
+    """One chart as the report sets it: title, finding, figure, source lines, CSV."""
+    return {
+        "key": chart.key,
+        "title": chart.title,
+        "lead": lead,
+        "html": _html(chart),
+        "footer": chart.footer,
+        "csv_href": "data:text/csv;charset=utf-8," + quote(chart.to_csv()),
+    }
+
+
+def _headlines(runs: Sequence[object], inputs: Baseline) -> list[headline.Headline]:
+    """The headline strip from the ledger and the baseline run's frames."""
+    last_date = inputs.provenance.data_last_date
+    monthly = inputs.class_months
+    baseline = next((run for run in runs if getattr(run, "name", "") == "baseline"), None)
+    stockpile = depletion = None
+    until = None
+    if baseline is not None:
+        stockpile = baseline.frame("stockpile")  # type: ignore[attr-defined]
+        depletion = baseline.frame("defense_depletion")  # type: ignore[attr-defined]
+        until = baseline.inputs.until  # type: ignore[attr-defined]
+    return headline.headline_strip(
+        monthly,
+        last_date,
+        stockpile=stockpile,
+        depletion_frame=depletion,
+        forecast_end=until,
     )
 
 
@@ -287,6 +354,7 @@ def _assumption_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
             if isinstance(value, dt.date | pd.Timestamp):
                 cleaned[key] = value.strftime("%Y-%m-%d")
         cleaned["assumption"] = bool(record.get("assumption"))
+        cleaned["link"] = source_link(record.get("url"), record.get("seen_at"))
         rows.append(cleaned)
     return rows
 

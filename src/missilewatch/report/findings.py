@@ -277,9 +277,13 @@ def _month_name(month: pd.Period) -> str:
 
 
 def _likelihood(probability: float) -> str:
-    """Plain words for a probability (after the IPCC's calibrated language)."""
+    """Plain words for a probability (after the IPCC's calibrated language).
+
+    A share of model paths is not a certainty about the world: the strongest word always
+    says what it holds in.
+    """
     if probability >= 0.99:
-        return "virtually certain"
+        return "virtually certain in the model, given the figures marked as assumptions"
     if probability >= 0.9:
         return "very likely"
     if probability >= 0.66:

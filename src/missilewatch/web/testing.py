@@ -107,3 +107,62 @@ def running_server(home: Path, *extra: str) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+#: Layout problems of the page in view, as a browser sees them: elements reaching past
+#: the viewport's edges, and text of chart titles, legends, axes and footers cut off by
+#: its box. Run with ``page.evaluate(LAYOUT_PROBLEMS)``; returns ``{"scroll_width",
+#: "viewport", "too_wide": [...], "clipped": [...]}`` (descriptions of the elements).
+LAYOUT_PROBLEMS = r"""() => {
+  const viewport = document.documentElement.clientWidth;
+  const describe = (element) => {
+    const text = (element.textContent || "").trim().slice(0, 60);
+    const classes = typeof element.className === "string" ? element.className : "";
+    return `${element.tagName.toLowerCase()}${element.id ? "#" + element.id : ""}` +
+      `${classes ? "." + classes.split(" ").join(".") : ""} "${text}"`;
+  };
+  const shown = (element) => {
+    const hidden = "[id^=js-plotly-tester], .hoverlayer, details:not([open]) > :not(summary)";
+    if (element.closest(hidden)) return false;
+    const style = getComputedStyle(element);
+    return style.display !== "none" && style.visibility !== "hidden";
+  };
+  const tooWide = [];
+  for (const element of document.querySelectorAll("body *")) {
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || !shown(element)) continue;
+    if (box.right > viewport + 1 || box.left < -1) {
+      tooWide.push(`${describe(element)} spans ${Math.round(box.left)}..${Math.round(box.right)}`);
+    }
+  }
+  const clipped = [];
+  // Text set as page text (captions, footers): cut off if it overflows its box.
+  const captions = "figcaption, figcaption *, .chart-footer, .chart-footer *, .chart-title";
+  for (const element of document.querySelectorAll(captions)) {
+    if (!shown(element) || element.getBoundingClientRect().width === 0) continue;
+    if (element.scrollWidth > element.clientWidth + 1) clipped.push(describe(element));
+  }
+  // Text drawn inside a chart: cut off if it reaches past the chart's own box.
+  for (const plot of document.querySelectorAll(".js-plotly-plot")) {
+    const frame = plot.getBoundingClientRect();
+    if (frame.width === 0) continue;
+    for (const text of plot.querySelectorAll(".main-svg text, .main-svg tspan")) {
+      if (!text.textContent.trim() || !shown(text)) continue;
+      const box = text.getBoundingClientRect();
+      if (box.width === 0) continue;
+      if (box.left < frame.left - 1 || box.right > frame.right + 1 ||
+          box.top < frame.top - 1 || box.bottom > frame.bottom + 1) {
+        clipped.push(`${describe(text)} in ${plot.id || plot.parentElement.id}`);
+      }
+    }
+  }
+  return {
+    scroll_width: document.documentElement.scrollWidth,
+    viewport: viewport,
+    too_wide: tooWide.slice(0, 20),
+    clipped: clipped.slice(0, 20),
+  };
+}"""
+
+#: The widths the layout is checked at: a laptop and a phone.
+LAYOUT_WIDTHS = (1366, 390)
