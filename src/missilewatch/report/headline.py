@@ -12,9 +12,11 @@ given as reported, with the spread of the months before them as context.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,6 +41,16 @@ class Headline:
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
+
+
+def last_report_date(db: Path | None = None) -> dt.date | None:
+    """The date the last report read covers to (the end of its attack window; releases
+    are named by it), the one date the report, the dashboard and the charts' partial
+    periods all use."""
+    from missilewatch.scenarios.runs import data_provenance
+
+    value = data_provenance(db)["data_last_date"]
+    return None if value is None else pd.Timestamp(str(value)).date()
 
 
 def last_report_text(last_date: object) -> str:

@@ -18,7 +18,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from missilewatch import __version__
-from missilewatch.web import estimates_routes, ledger_routes, model_routes
+from missilewatch.report.headline import last_report_text
+from missilewatch.report.sources import source_link
+from missilewatch.web import estimates_routes, headline_routes, ledger_routes, model_routes
 from missilewatch.web.cache import ResultCache
 from missilewatch.web.engines import Engines
 from missilewatch.web.errors import error_body, install_error_handlers
@@ -98,6 +100,7 @@ def create_app(
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
     install_error_handlers(app)
     templates = Jinja2Templates(directory=str(PACKAGE_DIR / "templates"))
+    templates.env.globals["source_link"] = source_link
 
     def meta() -> dict[str, Any]:
         return engines.call("meta", (), lambda: _meta(engines))
@@ -110,6 +113,7 @@ def create_app(
     app.include_router(model_routes.defense_router)
     app.include_router(model_routes.raid_router)
     app.include_router(model_routes.scenario_router)
+    app.include_router(headline_routes.router)
 
     app.mount("/static", StaticFiles(directory=str(PACKAGE_DIR / "static")), name="static")
 
@@ -140,6 +144,7 @@ def _meta(engines: Engines) -> dict[str, Any]:
     present = set(families["weapon_class"])
     first, last = engines.month_range()
     data = ledger_routes.provenance(engines)
+    reported = headline_routes.last_report(engines)
     return {
         "version": __version__,
         "limits": {
@@ -155,6 +160,7 @@ def _meta(engines: Engines) -> dict[str, Any]:
         "first_month": str(first),
         "last_month": str(last),
         "first_date": data["first_date"],
+        "last_report": last_report_text(reported) if reported else "",
         "last_date": data["last_date"],
         "provenance": data,
         "assumptions": estimates_routes.estimates_records(engines),
@@ -176,5 +182,6 @@ def _warm(app: FastAPI) -> None:
         # The raid form lists the families it may contain as soon as the page loads.
         model_routes.defense_setup(engines)
         model_routes.campaign(engines, until=DEFAULT_UNTIL, paths=DEFAULT_PATHS, seed=0)
+        headline_routes.headline_payload(engines)
     except Exception:  # warming is an optimisation; a failure shows up on real requests
         logger.exception("warming the dashboard cache failed")

@@ -30,7 +30,17 @@ def chart_payload(chart: Chart, subtitle: str | None = None) -> FigurePayload:
         figure.update_layout(title_text=f"{chart.title}<br><sup>{subtitle}</sup>")
     # plotly's own encoder handles numpy arrays and timestamps.
     payload: FigurePayload = json.loads(figure.to_json())
-    payload["layout"]["meta"] = {"key": chart.key, "empty": chart.is_empty}
+    # The page sets the title and the footer as text around the chart (text wraps on a
+    # narrow screen; the figure's own annotations would be cut off), and offers ``csv``,
+    # the drawn numbers, as a download. The figure itself stays complete for API users.
+    payload["layout"]["meta"] = {
+        "key": chart.key,
+        "empty": chart.is_empty,
+        "title": chart.title,
+        "subtitle": subtitle or "",
+        "footer": list(chart.footer),
+    }
+    payload["csv"] = chart.to_csv()
     if chart.is_empty:
         payload["layout"].setdefault("annotations", []).append(
             {

@@ -92,6 +92,17 @@ def _filter_label(query: FigureQuery) -> str | None:
     return ", ".join(parts) or None
 
 
+def reported_through(engines: Engines, query: FigureQuery) -> str | None:
+    """The last day the charts' figures cover: the last report, or the filter's end if
+    earlier. A period after it is drawn as partial."""
+    from missilewatch.web.headline_routes import last_report
+
+    last = last_report(engines)
+    if query.end is not None and (last is None or query.end.isoformat() < last):
+        return query.end.isoformat()
+    return str(last) if last is not None else None
+
+
 def provenance(engines: Engines) -> dict[str, Any]:
     """Which data the ledger reads: store or shipped snapshot, release, hash, dates."""
 
@@ -155,7 +166,9 @@ def launches_payload(engines: Engines, query: LaunchFigureQuery) -> FigurePayloa
     def compute() -> FigurePayload:
         filters = query.model_dump(exclude={"kind"})
         frame = stats_frame_for(engines, StatsQuery(period="month", by="class", **filters))
-        chart = charts.launches_by_month(frame, kind=query.kind)
+        chart = charts.launches_by_month(
+            frame, kind=query.kind, through=reported_through(engines, query)
+        )
         return chart_payload(chart, _filter_label(query))
 
     key = tuple(query.model_dump(mode="json").items())
@@ -170,10 +183,13 @@ def intercept_rates_payload(engines: Engines, query: FigureQuery) -> FigurePaylo
         stats_query = StatsQuery(period="quarter", by="class", **query.model_dump())
         frame = stats_frame_for(engines, stats_query)
         # With a filter, show whatever classes remain; unfiltered, the report's default set.
+        through = reported_through(engines, query)
         if query.weapon_class or query.family:
-            chart = charts.intercept_rates(frame, classes=sorted(set(frame["weapon_class"])))
+            chart = charts.intercept_rates(
+                frame, classes=sorted(set(frame["weapon_class"])), through=through
+            )
         else:
-            chart = charts.intercept_rates(frame)
+            chart = charts.intercept_rates(frame, through=through)
         return chart_payload(chart, _filter_label(query))
 
     key = tuple(query.model_dump(mode="json").items())

@@ -5,9 +5,142 @@
 
 const PLOT_CONFIG = { responsive: true, displaylogo: false };
 
+// The chart's title and footer are page text around the drawing (text wraps on a narrow
+// screen, where the figure's own annotations would be cut off); the footer ends with a
+// download of the drawn numbers as CSV.
+function chartText(div, id, tag, className, where) {
+  let element = document.getElementById(id);
+  if (!element) {
+    element = document.createElement(tag);
+    element.id = id;
+    element.className = className;
+    div.insertAdjacentElement(where, element);
+  }
+  return element;
+}
+
+function setChartText(div, figure) {
+  const meta = (figure.layout && figure.layout.meta) || {};
+  if (!meta.title) return;
+  const title = chartText(div, `${div.id}-title`, "h3", "chart-title", "beforebegin");
+  title.textContent = meta.title;
+  if (meta.subtitle) {
+    const small = document.createElement("small");
+    small.textContent = meta.subtitle;
+    title.append(small);
+  }
+  const footer = chartText(div, `${div.id}-footer`, "div", "chart-footer", "afterend");
+  footer.replaceChildren(
+    ...(meta.footer || []).map((line) => {
+      const span = document.createElement("span");
+      span.className = "footer-line";
+      span.textContent = line;
+      return span;
+    })
+  );
+  if (figure.csv) {
+    const link = document.createElement("a");
+    const previous = div.dataset.csvUrl;
+    if (previous) URL.revokeObjectURL(previous);
+    div.dataset.csvUrl = URL.createObjectURL(new Blob([figure.csv], { type: "text/csv;charset=utf-8" }));
+    link.href = div.dataset.csvUrl;
+    link.download = `${meta.key || div.id}.csv`;
+    link.className = "download";
+    link.textContent = "Download the data (CSV)";
+    footer.append(link);
+  }
+}
+
 function draw(div, figure) {
-  Plotly.react(div, figure.data, figure.layout, PLOT_CONFIG);
+  const layout = { ...figure.layout };
+  if (layout.meta && layout.meta.title) {
+    layout.title = { text: "" };
+    layout.annotations = (layout.annotations || []).filter((note) => note.name !== "footer");
+    layout.margin = { ...(layout.margin || {}), t: 10, b: 40 };
+  }
+  Plotly.react(div, figure.data, layout, PLOT_CONFIG);
+  setChartText(div, figure);
   div.dataset.revision = String(Number(div.dataset.revision || "0") + 1);
+}
+
+// Each cell names its column, for the one-card-per-row layout of narrow screens.
+function labelCells(table) {
+  if (!table.tHead || !table.tHead.rows.length) return;
+  const head = Array.from(table.tHead.rows[0].cells, (cell) => cell.textContent.trim());
+  for (const body of table.tBodies) {
+    for (const row of body.rows) {
+      Array.from(row.cells).forEach((cell, column) => {
+        if (head[column]) cell.dataset.label = head[column];
+      });
+    }
+  }
+}
+
+// A CSV download under a table, built from its cells when clicked.
+function csvCell(text) {
+  const value = text.replace(/\s+/g, " ").trim();
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+function addTableDownload(table, name) {
+  if (table.dataset.download) return;
+  table.dataset.download = "yes";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "csv";
+  button.textContent = "Download this table (CSV)";
+  button.addEventListener("click", () => {
+    const lines = Array.from(table.rows, (row) => Array.from(row.cells, (cell) => csvCell(cell.textContent)).join(","));
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "text/csv;charset=utf-8" }));
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+  });
+  table.insertAdjacentElement("afterend", button);
+}
+
+// ---- headline strip -----------------------------------------------------------------
+
+const HEADLINE_SECTIONS = {
+  "#launches": "#launches",
+  "#intercepts": "#intercepts",
+  "#stockpile": "#stockpile",
+  "#air-defense": "#defense",
+};
+
+async function loadHeadline() {
+  const strip = document.getElementById("headline-strip");
+  const note = document.getElementById("headline-note");
+  if (!strip) return;
+  try {
+    const body = await fetchJSON("/api/headline");
+    strip.replaceChildren(
+      ...body.headlines.map((item) => {
+        const li = document.createElement("li");
+        li.id = `headline-${item.key}`;
+        const link = document.createElement("a");
+        link.href = HEADLINE_SECTIONS[item.anchor] || item.anchor || "#";
+        for (const part of ["label", "value", "range", "basis"]) {
+          const span = document.createElement("span");
+          span.className = part;
+          span.textContent = item[part];
+          link.append(span);
+        }
+        li.append(link);
+        return li;
+      })
+    );
+    if (note) {
+      note.textContent =
+        `Model figures: baseline, ${NUMBER.format(body.paths)} paths, seed ${body.seed}; ranges hold 90% ` +
+        "of the paths. The report (missilewatch report) runs more paths.";
+    }
+  } catch (error) {
+    strip.replaceChildren();
+    if (note) note.textContent = `Could not compute the headline numbers: ${error.message}`;
+  }
 }
 
 function showError(element, message) {
@@ -44,6 +177,26 @@ function filterQuery(form) {
   if (form.elements.weapon_class.value) params.set("weapon_class", form.elements.weapon_class.value);
   if (form.elements.family.value) params.set("family", form.elements.family.value);
   return params.toString();
+}
+
+const FILTER_FIELDS = ["start", "end", "weapon_class", "family"];
+
+// The filters live in the address, so a reload or a shared link shows the same view.
+function filtersFromAddress(form) {
+  const params = new URLSearchParams(window.location.search);
+  for (const name of FILTER_FIELDS) {
+    const value = params.get(name);
+    const field = form.elements[name];
+    if (value === null || !field) continue;
+    if (field.tagName === "SELECT" && !Array.from(field.options).some((o) => o.value === value)) continue;
+    field.value = value;
+  }
+}
+
+function filtersToAddress(form) {
+  const query = filterQuery(form);
+  const address = window.location.pathname + (query ? `?${query}` : "") + window.location.hash;
+  window.history.replaceState(null, "", address);
 }
 
 function restrictFamilies(form) {
@@ -224,6 +377,7 @@ function fillTable(table, rows) {
     })
   );
   table.hidden = rows.length === 0;
+  labelCells(table);
 }
 
 // Percentiles of counts are whole numbers to the reader: 5-95% of 34.2 and 74.1 reads 34–74.
@@ -314,22 +468,31 @@ async function loadRaidThreats() {
 document.addEventListener("DOMContentLoaded", () => {
   const filters = document.getElementById("filters");
   if (filters) {
+    filtersFromAddress(filters);
+    restrictFamilies(filters);
     filters.addEventListener("change", (event) => {
       if (event.target.name === "weapon_class") {
         restrictFamilies(filters);
         loadBaselineModelCharts(filters.elements.weapon_class.value, true);
       }
+      filtersToAddress(filters);
       refreshFilteredCharts(filters);
     });
     filters.addEventListener("reset", () => {
       // The reset event fires before the fields change back.
       setTimeout(() => {
         restrictFamilies(filters);
+        filtersToAddress(filters);
         refreshFilteredCharts(filters);
       }, 0);
     });
     refreshFilteredCharts(filters);
   }
+  loadHeadline();
+  document.querySelectorAll("table").forEach((table) => {
+    labelCells(table);
+    addTableDownload(table, `${(table.className || table.id || "table").split(" ")[0]}.csv`);
+  });
   const scenario = document.getElementById("scenario-form");
   if (scenario) {
     scenario.addEventListener("submit", (event) => {
