@@ -1,10 +1,11 @@
-"""Screenshots of the dashboard for the README: ``docs/images/dashboard.png`` and
-``docs/images/chart-launches.png``.
+"""Screenshots for the README: ``docs/images/headline-strip.png`` (the report's headline
+strip), ``docs/images/dashboard.png`` and ``docs/images/chart-launches.png``.
 
-Starts ``missilewatch serve`` on a free port (shipped data, empty data directory) and
-photographs it with Debian's chromium through Playwright.
+Builds the report (shipped data, default paths) and starts ``missilewatch serve`` on a
+free port (empty data directory), and photographs both with Debian's chromium through
+Playwright.
 
-    python scripts/screenshots.py [--out docs/images]
+    python scripts/screenshots.py [--out docs/images] [--paths N]
 """
 
 from __future__ import annotations
@@ -21,6 +22,33 @@ from missilewatch.web.testing import CHROMIUM, CHROMIUM_ARGS, running_server
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Images above this size are too heavy for a README.
 MAX_BYTES = 300_000
+
+
+def report_strip(out: Path, paths: int) -> Path:
+    """The headline strip of a freshly built report, as a PNG."""
+    from missilewatch.report import build_report
+
+    written = out / "headline-strip.png"
+    with (
+        tempfile.TemporaryDirectory(prefix="mw-report-") as folder,
+        sync_playwright() as playwright,
+    ):
+        report = build_report(
+            output=Path(folder) / "report.html",
+            paths=paths,
+            db=Path(folder) / "store.duckdb",
+            show_progress=True,
+        )
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.goto(report.output.resolve().as_uri())
+            page.locator("#headline-strip").screenshot(path=str(written))
+        finally:
+            browser.close()
+    return written
 
 
 def take(out: Path) -> list[Path]:
@@ -57,8 +85,12 @@ def take(out: Path) -> list[Path]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs" / "images")
+    parser.add_argument("--paths", type=int, default=None, help="report paths (default: as report)")
     args = parser.parse_args(argv)
-    for path in take(args.out):
+    from missilewatch.report.document import REPORT_PATHS
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for path in [report_strip(args.out, args.paths or REPORT_PATHS), *take(args.out)]:
         print(f"{path}: {path.stat().st_size:,} bytes")
     return 0
 
