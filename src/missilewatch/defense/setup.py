@@ -9,7 +9,7 @@ read by :func:`missilewatch.baseline.load_baseline`) into the frozen
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final
@@ -29,6 +29,7 @@ from missilewatch.defense.params import (
     ThreatExposure,
 )
 from missilewatch.errors import InputError, ParameterError, UnknownNameError
+from missilewatch.estimates.records import AT_LEAST, UP_TO
 from missilewatch.names import resolve_interceptor
 
 if TYPE_CHECKING:
@@ -201,9 +202,23 @@ def _engagement_pairs(estimates: EstimateSet) -> list[tuple[str, str]]:
     return pairs
 
 
-def _pick(estimates: EstimateSet, quantity: str, subject: str, as_of: date) -> Estimate | None:
-    """The record in force on ``as_of``: the latest one dated on or before it."""
-    records = estimates.select(quantity=quantity, subject=subject)
+def _pick(
+    estimates: EstimateSet,
+    quantity: str,
+    subject: str,
+    as_of: date,
+    *,
+    accept: Callable[[Estimate], bool] | None = None,
+) -> Estimate | None:
+    """The record in force on ``as_of``: the latest one dated on or before it.
+
+    ``accept`` narrows the candidates (e.g. figures that can be drawn from, not bounds).
+    """
+    records = tuple(
+        record
+        for record in estimates.select(quantity=quantity, subject=subject)
+        if accept is None or accept(record)
+    )
     if not records:
         return None
     covering = [r for r in records if r.covers(as_of)] or list(records)
@@ -254,16 +269,17 @@ def _tracked_type(
             raise ParameterError(f"estimates: interceptor {name!r} has no {quantity} record")
         return record
 
-    stock = needed("interceptor_stock")
+    # A stock statement ("running very low": a ceiling) and a dated delivery count are
+    # evidence for the reconstruction (defense.history), not figures to draw from.
+    stock = _pick(estimates, "interceptor_stock", name, as_of, accept=_drawable)
+    if stock is None:
+        raise ParameterError(f"estimates: interceptor {name!r} has no interceptor_stock record")
     used = [stock]
-    direct = _pick(estimates, "interceptor_deliveries", name, as_of)
+    direct = _pick(
+        estimates, "interceptor_deliveries", name, as_of, accept=lambda r: "/" in r.unit
+    )
     curve: tuple[tuple[date, ...], tuple[float, ...]] = ((), ())
     if direct is not None:
-        if "/" not in direct.unit:
-            raise ParameterError(
-                f"estimates: record {direct.id!r}: field 'unit': interceptor_deliveries "
-                f"for {name!r} must be a rate (e.g. interceptors/month), got {direct.unit!r}"
-            )
         # A direct delivery rate replaces manufacturer output x share for Ukraine.
         deliveries = Spread(*direct.per_month())
         used.append(direct)
@@ -290,6 +306,11 @@ def _tracked_type(
         fire_system=fire_system,
     )
     return kind, used, curve
+
+
+def _drawable(record: Estimate) -> bool:
+    """A figure a path can draw a value from: not a one-sided bound."""
+    return record.bound not in (UP_TO, AT_LEAST)
 
 
 def _interpolate(curve: tuple[tuple[date, ...], tuple[float, ...]], day: date) -> float:

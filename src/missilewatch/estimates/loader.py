@@ -298,7 +298,8 @@ def _check(model: _EstimateModel, subjects: frozenset[str]) -> list[str]:
     elif model.quantity in DEFENSE_QUANTITIES and not model.subject.strip():
         problems.append("field 'subject': an interceptor or system type is required")
     problems.extend(_check_bound(model))
-    problems.extend(_check_numbers(model, unit_kind))
+    numbers = _check_numbers(model, unit_kind)
+    problems.extend(numbers or _check_doctrine(model))
     problems.extend(_check_dates(model))
     if not model.assumption and model.source is None:
         problems.append("field 'source': a record without a source must say assumption = true")
@@ -371,6 +372,33 @@ def _check_numbers(model: _EstimateModel, unit_kind: str | None) -> list[str]:
         problems.append(
             f"field 'central': central ({model.central:g}) is above high ({model.high:g})"
         )
+    return problems
+
+
+def _check_doctrine(model: _EstimateModel) -> list[str]:
+    """Doctrine figures with a floor the generic checks do not know.
+
+    A target engaged at all takes at least one interceptor, and a kill probability of
+    zero would make every engagement pointless (and the engaged share infinite).
+    """
+    given = {
+        name: getattr(model, name)
+        for name in ("value", "low", "central", "high")
+        if getattr(model, name) is not None
+    }
+    problems: list[str] = []
+    if model.quantity == "shots_per_target":
+        problems += [
+            f"field {name!r}: shots per target must be at least 1 ({number:g})"
+            for name, number in given.items()
+            if number < 1
+        ]
+    if model.quantity == "kill_probability":
+        problems += [
+            f"field {name!r}: a kill probability must lie in (0, 1] ({number:g})"
+            for name, number in given.items()
+            if number <= 0
+        ]
     return problems
 
 
