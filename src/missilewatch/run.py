@@ -49,6 +49,7 @@ from missilewatch.names import resolve_families
 
 if TYPE_CHECKING:
     from missilewatch.model.frames import Shortfall
+    from missilewatch.views.interceptors import InterceptorReconstruction
 
 #: The named random streams of a run, in spawn order: stream ``i`` is child ``i`` of
 #: ``SeedSequence(seed)``. Append new names at the end: an existing stream never moves.
@@ -417,6 +418,7 @@ def simulate(
     engines: Collection[str] = ENGINES,
     defense: DefenseSetup | None = None,
     progress: ProgressCallback | None = None,
+    interceptors: InterceptorReconstruction | None = None,
 ) -> Run:
     """Run the engines on the baseline: the one door.
 
@@ -427,7 +429,11 @@ def simulate(
     the same month offsets. ``defense`` replaces the air defense built from the
     baseline for the first forecast month (e.g. a sweep point's doctrine change).
     ``progress(done, total)`` follows the stock-flow paths
-    (the campaign's when it runs alone).
+    (the campaign's when it runs alone). ``interceptors`` (a fitted reconstruction,
+    :func:`missilewatch.views.interceptors.reconstruct`) starts the campaign from its
+    posterior stock draws and recent delivery rate (path i: draw i mod draws) and adds
+    its depletion answer to the campaign result; the forecast must start the month
+    after the reconstruction's last month.
     """
     unknown = sorted(set(engines) - ENGINES)
     if unknown:
@@ -458,6 +464,9 @@ def simulate(
         strikes = forecast(baseline, spec, families=families, history=history, pool=pool)
         if defense is None:
             defense = defense_setup(baseline, start.start_time.date())
+        stock = deliveries = None
+        if interceptors is not None:
+            stock, deliveries = _reconstructed_start(interceptors, start, spec.paths)
         campaign = campaign_from_forecast(
             defense,
             months=list(strikes.months),
@@ -468,7 +477,11 @@ def simulate(
             adjustments=spec.adjustments,
             # The campaign's own progress when it is the only engine.
             progress=progress if STOCK_FLOW not in engines else None,
+            initial_stock=stock,
+            monthly_deliveries=deliveries,
         )
+        if interceptors is not None:
+            campaign = _with_reconstructed_answer(campaign, interceptors, strikes, spec)
     return Run(
         spec=spec,
         fingerprint=baseline.fingerprint,
@@ -478,6 +491,50 @@ def simulate(
         strikes=strikes,
         defense=defense if DEFENSE in engines else None,
         campaign_result=campaign,
+    )
+
+
+def _reconstructed_start(
+    fitted: InterceptorReconstruction, start: pd.Period, paths: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    from missilewatch.views import interceptors as views
+
+    if fitted.months[-1] + 1 != start:
+        raise ParameterError(
+            f"start: the reconstructed stock ends in {fitted.months[-1]}; the forecast must "
+            f"start in {fitted.months[-1] + 1}, not {start}"
+        )
+    draw = np.arange(paths) % fitted.draws.draws
+    names = fitted.draws.inputs.tracked_names
+    stock = {name: fitted.draws.stock[draw, slot, -1] for slot, name in enumerate(names)}
+    return stock, views.delivery_scenario(fitted, "recent", paths)
+
+
+def _with_reconstructed_answer(
+    campaign: CampaignResult,
+    fitted: InterceptorReconstruction,
+    strikes: StrikeForecast,
+    spec: RunSpec,
+) -> CampaignResult:
+    from dataclasses import replace
+
+    from missilewatch.views import interceptors as views
+
+    launched, attacks = views.ballistic_launches(
+        np.asarray(strikes.launches), np.asarray(strikes.attacks), strikes.weapon_classes
+    )
+    seed = spec.seed
+    answer = views.depletion(
+        fitted, months=strikes.months, launched=launched, attacks=attacks, seed=seed
+    )
+    table = views.sensitivity(
+        fitted, months=strikes.months, launched=launched, attacks=attacks, seed=seed
+    )
+    return replace(
+        campaign,
+        headline=answer.headline(),
+        reconstructed_depletion=views.depletion_frame(answer),
+        sensitivity=table,
     )
 
 

@@ -173,6 +173,8 @@ def test_defense_command_writes_the_depletion_distribution() -> None:
             "2",
             "--show",
             "depletion",
+            "--stock",
+            "assumed",
             "-f",
             "csv",
             "--no-progress",
@@ -187,7 +189,17 @@ def test_defense_command_writes_the_depletion_distribution() -> None:
 
 def test_defense_command_rejects_unknown_extra_interceptor() -> None:
     code, _out, err = run_cli(
-        ["defense", "--until", "2026-12", "--paths", "10", "--extra-interceptors", "THAAD=5"]
+        [
+            "defense",
+            "--until",
+            "2026-12",
+            "--paths",
+            "10",
+            "--stock",
+            "assumed",
+            "--extra-interceptors",
+            "THAAD=5",
+        ]
     )
     assert code == 2
     assert "unknown interceptor 'THAAD'" in err and "PAC-3 MSE" in err

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from missilewatch.baseline import Baseline
+    from missilewatch.views.interceptors import InterceptorReconstruction
 
 from missilewatch.cli.common import (
     DbOption,
@@ -52,6 +56,19 @@ class CampaignTable(StrEnum):
     summary = "summary"
     depletion = "depletion"
     monthly = "monthly"
+    sensitivity = "sensitivity"
+    all = "all"
+
+
+class StockSource(StrEnum):
+    reconstructed = "reconstructed"
+    assumed = "assumed"
+
+
+class ReconstructionTable(StrEnum):
+    stock = "stock"
+    checks = "checks"
+    deliveries = "deliveries"
     all = "all"
 
 
@@ -185,6 +202,14 @@ def defense_command(
         CampaignTable | None,
         typer.Option("--show", help="Which table (default: all on screen, else monthly)."),
     ] = None,
+    stock_source: Annotated[
+        StockSource,
+        typer.Option(
+            "--stock",
+            help="Start from the stock reconstructed from the record (fitted once, then "
+            "cached) or from the assumed stock records.",
+        ),
+    ] = StockSource.reconstructed,
     estimates: EstimatesOption = None,
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -201,6 +226,11 @@ def defense_command(
         until=given(until, "2027-12"), paths=given(paths, 10_000), seed=given(seed, 0), start=start
     )
     baseline = load_baseline(db, estimates)
+    fitted = (
+        _reconstruction(estimates, db, baseline=baseline)
+        if stock_source is StockSource.reconstructed
+        else None
+    )
     adjustments = BASELINE
     if extra is not None:
         setup, _ = api.load_setup(baseline=baseline)
@@ -216,10 +246,18 @@ def defense_command(
             adjustments=adjustments,
             progress=update,
             baseline=baseline,
+            reconstruction=fitted,
         )
+    if result.headline:
+        err_console.print(result.headline, highlight=False)
     monthly = result.monthly.assign(month=result.monthly["month"].astype(str))
     depletion = result.depletion.assign(month=result.depletion["month"].astype(str))
     tables = {"summary": result.summary, "depletion": depletion, "monthly": monthly}
+    if result.reconstructed_depletion is not None and result.sensitivity is not None:
+        # The reconstruction's answer replaces the assumed-stock depletion table.
+        reconstructed = result.reconstructed_depletion
+        tables["depletion"] = reconstructed.assign(month=reconstructed["month"].astype(str))
+        tables["sensitivity"] = result.sensitivity
     if (show is None or show is CampaignTable.all) and fmt is OutputFormat.table and not output:
         # On screen the full monthly table is long: show the interceptor stock only.
         tables["monthly"] = monthly[
@@ -227,6 +265,68 @@ def defense_command(
         ]
     chosen = (show or CampaignTable.all).value
     _emit_tables(tables, chosen, fmt, output, default="monthly", caption=CREDIT)
+
+
+def _reconstruction(
+    estimates: Path | None,
+    db: Path | None,
+    cut: str | None = None,
+    *,
+    baseline: Baseline | None = None,
+) -> InterceptorReconstruction:
+    from missilewatch.views import interceptors
+
+    def say(message: str) -> None:
+        err_console.print(f"{message}: once, then cached (a few minutes)", highlight=False)
+
+    return interceptors.reconstruct(db, estimates, cut=cut, progress=say, baseline=baseline)
+
+
+def interceptors_command(
+    cut: Annotated[
+        str | None,
+        typer.Option("--cut", help="End the fit at this month, YYYY-MM (a history check)."),
+    ] = None,
+    show: Annotated[
+        ReconstructionTable | None,
+        typer.Option("--show", help="Which table (default: all on screen, else stock)."),
+    ] = None,
+    estimates: EstimatesOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """Ukraine's interceptor stocks reconstructed from the record, by month and type."""
+    fitted = _reconstruction(estimates, db, cut)
+    stock = fitted.stock.assign(month=fitted.stock["month"].astype(str))
+    checks = fitted.checks.assign(month=fitted.checks["month"].astype(str))
+    tables = {
+        "stock": stock,
+        "checks": checks,
+        "deliveries": fitted.delivery_rate,
+    }
+    diagnostics = fitted.diagnostics
+    caption = (
+        f"R-hat max {diagnostics['r_hat_max']:.2f}, "
+        f"bulk ESS min {diagnostics['ess_bulk_min']:.0f}, "
+        f"tail ESS min {diagnostics['ess_tail_min']:.0f}, {diagnostics['divergences']:.0f} "
+        f"divergences; {len(fitted.assumptions)} of {len(fitted.records)} records are "
+        "assumptions. " + CREDIT
+    )
+    if (
+        (show is None or show is ReconstructionTable.all)
+        and fmt is OutputFormat.table
+        and not output
+    ):
+        recent = stock[(stock["quantity"] == "stock")].tail(
+            6 * (len(fitted.draws.inputs.tracked) + 1)
+        )
+        tables["stock"] = recent[["month", "interceptor", "p5", "p50", "p95"]]
+        tables["checks"] = checks[
+            ["month", "launched", "destroyed", "p10", "p50", "p90", "inside_80"]
+        ].tail(12)
+    chosen = (show or ReconstructionTable.all).value
+    _emit_tables(tables, chosen, fmt, output, default="stock", caption=caption)
 
 
 def intercepts_command(
@@ -311,3 +411,4 @@ def register(app: typer.Typer) -> None:
     app.command("raid")(raid_command)
     app.command("defense")(defense_command)
     app.command("intercepts")(intercepts_command)
+    app.command("interceptors")(interceptors_command)

@@ -80,6 +80,7 @@ def simulate_campaign(
     delivery_profile: Mapping[str, Sequence[float]] | None = None,
     initial_stock: Mapping[str, np.ndarray] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    monthly_deliveries: Mapping[str, np.ndarray] | None = None,
 ) -> CampaignDraws:
     """Run the campaign over forecast ``launches`` and ``attacks`` (paths, months, families).
 
@@ -90,6 +91,8 @@ def simulate_campaign(
     follow a manufacturer's announced ramp-up. ``initial_stock`` (type -> (paths,)
     interceptors on hand at the start) replaces the stock drawn from the type's range,
     e.g. with a reconstructed history's draws; the other draws stay as they are.
+    ``monthly_deliveries`` (type -> (paths,) interceptors a month) replaces the drawn
+    delivery rate in the same way.
     """
     if launches.ndim != 3 or launches.shape != attacks.shape:
         raise ParameterError(
@@ -134,9 +137,18 @@ def simulate_campaign(
                 f"initial stock for {name!r}: needs {paths} whole numbers >= 0 (one per path)"
             )
         stock[name] = np.floor(given).astype(stock[name].dtype)
-    monthly_deliveries = {
+    drawn_deliveries = {
         name: defense.interceptors[name].deliveries_per_month.draw(rng, paths) for name in names
     }
+    for name, values in (monthly_deliveries or {}).items():
+        defense.check_names([name])
+        array = np.asarray(values, dtype=np.float64)
+        if array.shape != (paths,) or np.any(array < 0) or not np.all(np.isfinite(array)):
+            raise ParameterError(f"deliveries for {name!r}: needs {paths} finite values >= 0")
+    drawn_deliveries.update(
+        {name: np.asarray(v, dtype=np.float64) for name, v in (monthly_deliveries or {}).items()}
+    )
+    monthly_deliveries = drawn_deliveries
     parameters = draw_path_parameters(
         defense,
         rng,

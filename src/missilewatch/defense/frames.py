@@ -196,6 +196,12 @@ class CampaignResult:
     depletion: pd.DataFrame
     summary: pd.DataFrame
     draws: CampaignDraws
+    #: With a reconstruction (``simulate(..., interceptors=...)``): the sentence on
+    #: screen, the reconstructed depletion month's distribution and the sensitivity
+    #: table (docs/defense.md, "Reconstructed stocks").
+    headline: str = ""
+    reconstructed_depletion: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
 
 
 def campaign_from_forecast(
@@ -209,6 +215,7 @@ def campaign_from_forecast(
     adjustments: Adjustments = BASELINE,
     initial_stock: Mapping[str, np.ndarray] | None = None,
     progress: ProgressCallback | None = None,
+    monthly_deliveries: Mapping[str, np.ndarray] | None = None,
 ) -> CampaignResult:
     """The campaign over given forecast arrays (paths, months, families).
 
@@ -230,6 +237,7 @@ def campaign_from_forecast(
         delivery_profile=delivery_profile(setup, months),
         initial_stock=initial_stock,
         progress=progress,
+        monthly_deliveries=monthly_deliveries,
     )
     monthly = _monthly_frame(draws, months, setup)
     depletion = _depletion_frame(draws, months)

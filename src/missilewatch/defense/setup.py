@@ -275,9 +275,7 @@ def _tracked_type(
     if stock is None:
         raise ParameterError(f"estimates: interceptor {name!r} has no interceptor_stock record")
     used = [stock]
-    direct = _pick(
-        estimates, "interceptor_deliveries", name, as_of, accept=lambda r: "/" in r.unit
-    )
+    direct = _pick(estimates, "interceptor_deliveries", name, as_of, accept=lambda r: "/" in r.unit)
     curve: tuple[tuple[date, ...], tuple[float, ...]] = ((), ())
     if direct is not None:
         # A direct delivery rate replaces manufacturer output x share for Ukraine.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -43,6 +44,9 @@ from missilewatch.names import resolve_class, resolve_family
 from missilewatch.run import DEFENSE, RunSpec, defense_setup, simulate
 
 ProgressCallback = Callable[[int, int], None]
+
+if TYPE_CHECKING:
+    from missilewatch.views.interceptors import InterceptorReconstruction
 
 
 # ---------------------------------------------------------------------------------------
@@ -239,13 +243,18 @@ def defense_campaign(
     start: str | pd.Period | None = None,
     progress: ProgressCallback | None = None,
     baseline: Baseline | None = None,
+    reconstruction: InterceptorReconstruction | None = None,
 ) -> CampaignResult:
     """Couple the strike forecast with the interceptor stocks: ``simulate`` with the
     air-defense engine. The forecast starts in ``start`` (default: the baseline
-    calendar's first forecast month, as for every engine)."""
+    calendar's first forecast month, as for every engine).
+
+    With ``reconstruction`` (:func:`missilewatch.views.interceptors.reconstruct`) the
+    campaign starts from its posterior stock and the result carries its depletion
+    answer: ``headline``, ``reconstructed_depletion`` and ``sensitivity``."""
     spec = RunSpec(until=until, paths=paths, seed=seed, adjustments=adjustments, start=start)
     inputs = baseline if baseline is not None else load_baseline(db, estimates)
-    run = simulate(inputs, spec, engines={DEFENSE}, progress=progress)
+    run = simulate(inputs, spec, engines={DEFENSE}, progress=progress, interceptors=reconstruction)
     assert run.campaign_result is not None
     return run.campaign_result
 
