@@ -208,7 +208,6 @@ def test_defense_command_rejects_unknown_extra_interceptor() -> None:
 def test_direct_delivery_rate_replaces_output_times_share(tmp_path: Path) -> None:
     from missilewatch import estimates, ledger
     from missilewatch.defense import calibration
-    from missilewatch.errors import ParameterError
     from missilewatch.views import defense as api
 
     user = tmp_path / "deliveries.toml"
@@ -236,10 +235,16 @@ assumption = true
     )
     assert shipped.defense.interceptors["PAC-3 MSE"].deliveries_per_month.central < 24
 
+    # A count is a dated package: evidence for the reconstruction, not a monthly rate.
     counted = tmp_path / "count.toml"
     counted.write_text(user.read_text().replace("interceptors/month", "interceptors"))
-    with pytest.raises(ParameterError, match="must be a rate"):
-        api.load_setup(counted)
+    setup, _ = api.load_setup(counted)
+    assert "my-pac-3-deliveries" not in setup.record_ids["PAC-3 MSE"]
+    assert setup.defense.interceptors["PAC-3 MSE"].deliveries_per_month.central < 24
+    from missilewatch.views import interceptors
+
+    report, _ = interceptors.load_inputs(estimates=counted)
+    assert "my-pac-3-deliveries" in {p.observation.record_id for p in report.inputs.packages}
 
 
 @pytest.mark.parametrize("by", ["family", "class"])
