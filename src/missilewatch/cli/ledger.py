@@ -122,6 +122,22 @@ def stats_command(
     family: Annotated[
         list[str] | None, typer.Option("--family", help="Only this family (repeatable).")
     ] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group",
+            help="Sum families as one group: NAME=FAMILY,FAMILY,... (repeatable; rows are "
+            "then per group).",
+        ),
+    ] = None,
+    rule: Annotated[
+        str | None,
+        typer.Option(
+            "--rule",
+            help="Counting rule of a publisher: all-rows (every row by report date), afp "
+            "(rows whose time_end has a clock time, by the date of time_end), time-end.",
+        ),
+    ] = None,
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
@@ -130,6 +146,7 @@ def stats_command(
     from missilewatch.ledger import stats
 
     db = _existing_store(db)
+    groups = _parse_groups(group) if group else None
     frame = stats(
         db,
         period=period.value,
@@ -139,18 +156,36 @@ def stats_command(
         end=end.date() if end else None,
         weapon_class=weapon_class or None,
         family=family or None,
+        rule=rule,
+        groups=groups,
     )
     if frame.empty:
-        _note_empty_selection(db, start, end, bool(weapon_class or family))
+        _note_empty_selection(db, start, end, bool(weapon_class or family or group))
     if fmt is OutputFormat.table and output is None:
         frame = frame.drop(columns="period_start")  # the label says it; keep the table narrow
+    grouping = "group" if groups else by.value
+    counted = f"{mode.value}, rule {rule}" if rule else mode.value
     emit_frame(
         frame,
         fmt,
         output,
-        title=f"Launches by {period.value} and {by.value} ({mode.value})",
+        title=f"Launches by {period.value} and {grouping} ({counted})",
         caption=_source_caption(db),
     )
+
+
+def _parse_groups(values: list[str]) -> dict[str, list[str]]:
+    """``NAME=A,B,C`` options as {NAME: [A, B, C]}; a malformed one is refused in one line."""
+    groups: dict[str, list[str]] = {}
+    for value in values:
+        name, sep, members = value.partition("=")
+        families = [m.strip() for m in members.split(",") if m.strip()]
+        if not sep or not name.strip() or not families:
+            raise typer.BadParameter(
+                f"{value!r}: expected NAME=FAMILY[,FAMILY...]", param_hint="--group"
+            )
+        groups.setdefault(name.strip(), []).extend(families)
+    return groups
 
 
 TaxonomyOption = Annotated[

@@ -8,7 +8,7 @@ flagged as vanished upstream are left out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import pandas as pd
 
 from missilewatch.errors import ParameterError
 from missilewatch.ledger._duck import first_row
+from missilewatch.ledger.rules import counting_rule, rule_relation
 from missilewatch.ledger.store import open_reader
 from missilewatch.names import resolve_classes, resolve_families
 
@@ -190,13 +191,21 @@ def stats(
     mode: str = "allocated",
     weapon_class: str | Sequence[str] | None = None,
     family: str | Sequence[str] | None = None,
+    rule: str | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Launched / destroyed / not_reach_goal and intercept rate by period and group.
 
     Columns: period (label: ``2025``, ``2025-Q2``, ``2025-06``, ``2025-W23``),
-    period_start (datetime64), weapon_class or family, reports (distinct reports),
-    launched, destroyed, not_reach_goal (int64), intercept_rate (destroyed / launched,
-    NaN when nothing was launched). ``mode`` is ``allocated`` or ``as-reported``.
+    period_start (datetime64), weapon_class or family (or ``group`` with ``groups``),
+    reports (distinct reports), launched, destroyed, not_reach_goal (int64),
+    intercept_rate (destroyed / launched, NaN when nothing was launched). ``mode`` is
+    ``allocated`` or ``as-reported``.
+
+    ``rule`` names a counting rule (:data:`missilewatch.ledger.rules.COUNTING_RULES`):
+    which rows count and which date files them (default: every row by report date).
+    ``groups`` maps a name to families summed together (``{"ballistic-pair":
+    ["Iskander-M", "KN-23"]}``); a family may be in several groups.
     """
     with open_reader(db) as (con, _source):
         return _stats(
@@ -208,6 +217,8 @@ def stats(
             mode=mode,
             weapon_class=weapon_class,
             family=family,
+            rule=rule,
+            groups=groups,
         )
 
 
@@ -221,12 +232,19 @@ def _stats(
     mode: str = "allocated",
     weapon_class: str | Sequence[str] | None = None,
     family: str | Sequence[str] | None = None,
+    rule: str | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     if period not in PERIODS:
         raise ParameterError(f"period: {period!r}; expected one of {', '.join(PERIODS)}")
     if by not in GROUPINGS:
         raise ParameterError(f"by: {by!r}; expected 'class' or 'family'")
     allocated = _mode(mode) == "allocated"
+    counting = counting_rule(rule) if rule is not None else None
+    if counting is not None and not allocated:
+        raise ParameterError("rule: counting rules apply to allocated counts (mode 'allocated')")
+    if groups is not None and not allocated:
+        raise ParameterError("groups: family groups apply to allocated counts (mode 'allocated')")
     group = "weapon_class" if by == "class" else "family"
     where, params = _date_filter(start, end)
     classes = resolve_classes(_names(weapon_class), extra=("mixed",))
@@ -238,21 +256,38 @@ def _stats(
         families = _resolve_families(con, families, allocated)
         where += f" AND family IN ({', '.join('?' for _ in families)})"
         params += families
-    if not allocated or group == "family":
+    members_sql = ""
+    if groups is not None:
+        pairs = _group_pairs(groups)
+        members = _resolve_families(con, [member for _, member in pairs], allocated)
+        pairs = list(dict.fromkeys(zip([name for name, _ in pairs], members, strict=True)))
+        group = '"group"'
+        members_sql = (
+            "members(group_name, member) AS (VALUES " + ", ".join("(?, ?)" for _ in pairs) + "),"
+        )
+        params = [value for pair in pairs for value in pair] + params
+    if groups is not None:
+        reports_sql = "count(DISTINCT report_id)"
+    elif not allocated or group == "family":
         reports_sql = "count(*)"  # one row per report and group
     elif families:
         reports_sql = "count(DISTINCT report_id)"
     else:
         reports_sql = "sum(CAST(class_first AS INTEGER))"
-    relation = _ALLOCATED_STATS_RELATION if allocated else _REPORTED_RELATION
+    if counting is not None:
+        relation = rule_relation(counting)
+    else:
+        relation = _ALLOCATED_STATS_RELATION if allocated else _REPORTED_RELATION
+    source = "base JOIN members ON base.family = members.member" if groups is not None else "base"
+    group_select = 'members.group_name AS "group"' if groups is not None else group
     sql = f"""
-        WITH base AS (SELECT * FROM ({relation}) WHERE {where}),
+        WITH {members_sql} base AS (SELECT * FROM ({relation}) WHERE {where}),
         grouped AS (
-            SELECT {_PERIOD_START[period]} AS period_start, {group},
+            SELECT {_PERIOD_START[period]} AS period_start, {group_select},
                    {reports_sql} AS reports,
                    sum(launched) AS launched, sum(destroyed) AS destroyed,
                    sum(not_reach_goal) AS not_reach_goal
-            FROM base GROUP BY ALL
+            FROM {source} GROUP BY ALL
         )
         SELECT {_PERIOD_LABEL[period]} AS period, CAST(period_start AS TIMESTAMP) AS period_start,
                {group}, reports, launched, destroyed, not_reach_goal
@@ -267,6 +302,21 @@ def _stats(
         rate = np.where(launched > 0, frame["destroyed"].to_numpy(dtype=float) / launched, np.nan)
     frame["intercept_rate"] = rate
     return frame.reset_index(drop=True)
+
+
+def _group_pairs(groups: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
+    """(group name, family) pairs; a group needs a name and at least one family."""
+    pairs: list[tuple[str, str]] = []
+    if not groups:
+        raise ParameterError("groups: give at least one group NAME=FAMILY[,FAMILY...]")
+    for name, members in groups.items():
+        label = str(name).strip()
+        names = [members] if isinstance(members, str) else list(members)
+        names = [m.strip() for m in names if m.strip()]
+        if not label or not names:
+            raise ParameterError(f"groups: group {name!r} needs a name and at least one family")
+        pairs += [(label, member) for member in dict.fromkeys(names)]
+    return pairs
 
 
 def _resolve_families(con: Any, families: Sequence[str], allocated: bool) -> list[str]:

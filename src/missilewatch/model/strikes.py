@@ -15,7 +15,7 @@ distribution and costs two memory reads instead of two gamma-Poisson draws.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -231,3 +231,53 @@ def fill_launches_family_major(
     out += _pool_offsets(pool, regimes).T[:, :, None]
     np.copyto(picks, out, casting="unsafe")
     np.take(pool.launches_float, picks, out=out, mode="clip")
+
+
+class StrikeHistory(Protocol):
+    """What the strike process reads of the ledger history (months oldest first)."""
+
+    @property
+    def families(self) -> list[str]: ...
+    @property
+    def weapon_classes(self) -> list[str]: ...
+    @property
+    def reports(self) -> NDArray[Any]:
+        """(months, families): attacks (reports) per month."""
+
+    @property
+    def attack_months(self) -> list[NDArray[Any]]:
+        """Per family: the month index of each attack."""
+
+    @property
+    def attack_sizes(self) -> list[NDArray[Any]]:
+        """Per family: the missiles launched in each attack."""
+
+
+def fit_history(history: StrikeHistory, until_month: int) -> list[StrikeFit]:
+    """Fit every family on the history months before ``until_month``."""
+    fits = []
+    for f, family in enumerate(history.families):
+        keep = history.attack_months[f] < until_month
+        fits.append(
+            fit_family(
+                family,
+                history.weapon_classes[f],
+                np.asarray(history.reports[:until_month, f], dtype=np.float64),
+                np.asarray(history.attack_months[f][keep], dtype=np.int64),
+                np.asarray(history.attack_sizes[f][keep], dtype=np.float64),
+            )
+        )
+    return fits
+
+
+def forecast_launches(
+    history: StrikeHistory, cut: int, horizon: int, paths: int, seed: np.random.SeedSequence
+) -> IntArray:
+    """Launches (paths, horizon, families) for the ``horizon`` months from month ``cut``,
+    fitted on the months before it (the backtest's forecast)."""
+    fits = fit_history(history, cut)
+    pool_rng, draw_rng = (np.random.default_rng(s) for s in seed.spawn(2))
+    pool = build_pool(pool_rng, fits, BASELINE, pool_size=8192)
+    regimes = regime_table(fits, horizon, BASELINE)
+    _, launches = sample_strikes(draw_rng, pool, regimes, paths)
+    return launches
