@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 GOAL_CLASSES: tuple[str, ...] = ("cruise", "ballistic")
 COVERAGE_GOAL: tuple[float, float] = (0.73, 0.87)
 #: Backtest sizes: (cuts, paths) for the full run and for --quick.
-FULL_BACKTEST = (24, 2_000)
+FULL_BACKTEST = (30, 2_000)
 QUICK_BACKTEST = (12, 500)
 HORIZON = 3
 #: Months of history before the first cut (the naive 3-month mean needs 3).
@@ -50,13 +50,14 @@ def strike_skill(
     seed: int = 0,
 ) -> StrikeSkill:
     """Backtest the strike forecast over the last ``cuts`` cuts; score it by class."""
-    from missilewatch.api.stockpile import load_estimates, load_history, modelled_families
+    from missilewatch.baseline import load_baseline
+    from missilewatch.model.setup import history_from_baseline
     from missilewatch.model.strikes import forecast_launches
 
     if cuts < 1 or horizon < 1 or paths < 50:
         raise ParameterError("cuts and horizon must be at least 1, paths at least 50")
-    families = modelled_families(load_estimates(None))
-    history = load_history(db, families)
+    baseline = load_baseline(db)
+    history = history_from_baseline(baseline, baseline.modelled_families)
     total = len(history.months)
     last_cut = total - horizon
     first_cut = max(MIN_HISTORY_MONTHS, last_cut - cuts + 1)

@@ -33,8 +33,11 @@ from missilewatch.model.frames import (
     warn_shortfalls,
 )
 from missilewatch.model.sampling import Range
-from missilewatch.model.setup import fit_strikes, history_from_baseline
-from missilewatch.model.strikes import StrikeForecast, build_pool, regime_table, sample_strikes
+from missilewatch.model.setup import history_from_baseline
+from missilewatch.model.strikes import (
+    StrikeForecast,
+    forecast_launches,
+)
 from missilewatch.names import resolve_family
 from missilewatch.run import STOCK_FLOW, Run, RunSpec, forecast, simulate
 
@@ -214,11 +217,8 @@ def backtest_strikes(
     streams = spec.seed_sequence("backtest").spawn(last_cut - first_cut + 1)
     rows = []
     for stream, cut in zip(streams, range(first_cut, last_cut + 1), strict=True):
-        fits = fit_strikes(history, cut)
-        pool_rng, draw_rng = (np.random.default_rng(s) for s in stream.spawn(2))
-        pool = build_pool(pool_rng, fits, BASELINE, pool_size=8192)
-        regimes = regime_table(fits, horizon, BASELINE)
-        _, launches = sample_strikes(draw_rng, pool, regimes, paths)
+        # The trend process (model.strikes.forecast_launches), as validate scores it.
+        launches = forecast_launches(history, cut, horizon, paths, stream)
         series = [("family", n, [i]) for i, n in enumerate(names)]
         series += [
             ("class", c, [i for i, k in enumerate(classes) if k == c]) for c in sorted(set(classes))
