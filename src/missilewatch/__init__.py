@@ -22,7 +22,10 @@ __version__ = "0.1.0"
 _PUBLIC_API: dict[str, str] = {
     # ledger
     "stats": "missilewatch.ledger:stats",
-    "attacks": "missilewatch.ledger:attacks",
+    # one row per attack window; allocated=True/False gives the per-report table
+    "attacks": "missilewatch.ledger.windows:attacks",
+    "attack_windows": "missilewatch.ledger.windows:attack_windows",
+    "report_rows": "missilewatch.ledger:attacks",
     "monthly_launches": "missilewatch.ledger:monthly_launches",
     # estimates
     "load_estimates": "missilewatch.estimates:load",
@@ -47,6 +50,8 @@ _PUBLIC_API: dict[str, str] = {
     "run_scenarios": "missilewatch.scenarios:run_scenarios",
     "compare_runs": "missilewatch.scenarios:compare_runs",
     "sweep": "missilewatch.sweep:sweep",
+    # validation
+    "published_check": "missilewatch.validate:published_check",
 }
 
 __all__ = [

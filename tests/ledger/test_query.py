@@ -137,7 +137,14 @@ def test_monthly_launches_fill_every_month() -> None:
 
 def test_top_level_reexports() -> None:
     assert missilewatch.stats is stats
-    assert missilewatch.attacks is attacks
+    assert missilewatch.report_rows is attacks
+    # missilewatch.attacks is one row per attack window; allocated= gives the old table.
+    windows = missilewatch.attacks(start="2026-02-01", end="2026-02-28")
+    assert {"window_start", "window_end", "families", "by_family"} <= set(windows.columns)
+    pd.testing.assert_frame_equal(
+        missilewatch.attacks(allocated=True, start="2026-02-01"),
+        attacks(allocated=True, start="2026-02-01"),
+    )
 
 
 def test_report_counts_are_distinct_reports_per_group() -> None:

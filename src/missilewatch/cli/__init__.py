@@ -13,7 +13,7 @@ import typer
 from rich.text import Text
 
 from missilewatch import __version__
-from missilewatch.cli import defense, ledger, model, scenarios, sweep, validate, web
+from missilewatch.cli import attacks, defense, ledger, model, scenarios, sweep, validate, web
 from missilewatch.cli.common import err_console, with_output_format
 from missilewatch.errors import MissilewatchError
 
@@ -44,7 +44,7 @@ def _root(
     """missilewatch command line."""
 
 
-for _module in (ledger, model, defense, scenarios, sweep, validate, web):
+for _module in (ledger, attacks, model, defense, scenarios, sweep, validate, web):
     _module.register(app)
 
 

@@ -1,7 +1,8 @@
 """The launch ledger: Ukrainian Air Force reports, weapon taxonomy, store and statistics.
 
 Public API (see docs/architecture.md, "Ledger public API", and docs/ledger.md):
-:func:`attacks`, :func:`stats`, :func:`monthly_launches`, :mod:`taxonomy` (``load``),
+:func:`attacks` (one row per report or family share), :func:`attack_windows` (one row
+per attack window), :func:`stats`, :func:`monthly_launches`, :mod:`taxonomy` (``load``),
 :func:`ingest`, :func:`update`, :func:`releases`, :func:`history`, :func:`revisions`,
 :func:`check`.
 """
@@ -13,9 +14,11 @@ from missilewatch.ledger.quality import check
 from missilewatch.ledger.query import attacks, monthly_launches, stats
 from missilewatch.ledger.releases import history, ingest, releases, revisions, update
 from missilewatch.ledger.store import IngestResult
+from missilewatch.ledger.windows import attack_windows
 
 __all__ = [
     "IngestResult",
+    "attack_windows",
     "attacks",
     "check",
     "history",

@@ -20,7 +20,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from missilewatch import __version__
 from missilewatch.report.headline import last_report_text
 from missilewatch.report.sources import source_link
-from missilewatch.web import estimates_routes, headline_routes, ledger_routes, model_routes
+from missilewatch.web import (
+    estimates_routes,
+    headline_routes,
+    ledger_routes,
+    model_routes,
+    validate_routes,
+)
 from missilewatch.web.cache import ResultCache
 from missilewatch.web.engines import Engines
 from missilewatch.web.errors import error_body, install_error_handlers
@@ -114,6 +120,7 @@ def create_app(
     app.include_router(model_routes.raid_router)
     app.include_router(model_routes.scenario_router)
     app.include_router(headline_routes.router)
+    app.include_router(validate_routes.router)
 
     app.mount("/static", StaticFiles(directory=str(PACKAGE_DIR / "static")), name="static")
 
