@@ -186,6 +186,13 @@ def build_report(
         # counts they rest on follow.
         result.findings.append(observed_launches)
 
+        progress("checking against the public record", 0, 1)
+        from missilewatch.report.validation import validation_sections
+        from missilewatch.validate import validate
+
+        # A draft report (few paths) takes the quick backtest; a full report the full one.
+        validation = validation_sections(validate(db, quick=paths < REPORT_PATHS // 4))
+
         progress("drawing the charts", 0, 1)
         if images is not None:
             for chart in built:
@@ -204,6 +211,7 @@ def build_report(
             paths=paths,
             db=db,
             inputs=baseline_inputs,
+            validation=validation,
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(html, encoding="utf-8")
@@ -224,6 +232,7 @@ def _render(
     paths: int,
     db: Path | None,
     inputs: Baseline,
+    validation: list[dict[str, object]],
 ) -> str:
     from plotly.offline import get_plotlyjs
 
@@ -284,6 +293,7 @@ def _render(
         defense_charts=blocks(defense_charts),
         comparison_table=comparison_table,
         comparison_title="Ceasefire (6 months) against the baseline",
+        validation=validation,
         scenarios=scenario_rows,
         paths=f"{paths:,}",
         assumptions=_assumption_rows(assumptions),

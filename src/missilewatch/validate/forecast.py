@@ -27,7 +27,7 @@ GOAL_CLASSES: tuple[str, ...] = ("cruise", "ballistic")
 COVERAGE_GOAL: tuple[float, float] = (0.73, 0.87)
 #: Backtest sizes: (cuts, paths) for the full run and for --quick.
 FULL_BACKTEST = (30, 2_000)
-QUICK_BACKTEST = (12, 500)
+QUICK_BACKTEST = (30, 1_000)
 HORIZON = 3
 #: Months of history before the first cut (the naive 3-month mean needs 3).
 MIN_HISTORY_MONTHS = 6

@@ -465,7 +465,100 @@ async function loadRaidThreats() {
   }
 }
 
+// ---- how well it does ------------------------------------------------------------------
+
+const VALIDATION_COLUMNS = {
+  published: [
+    ["publisher", "published by"],
+    ["what", "figure"],
+    ["start", "from"],
+    ["end", "to"],
+    ["rule", "rule"],
+    ["tool_value", "tool", true],
+    ["published_value", "published", true],
+    ["difference_pct", "difference %", true],
+    ["within_tolerance", "within"],
+  ],
+  forecast: [
+    ["series", "class"],
+    ["horizon", "months ahead", true],
+    ["crps", "CRPS", true],
+    ["skill_vs_last_month", "skill vs last month", true],
+    ["skill_vs_mean_3_months", "skill vs 3-month mean", true],
+    ["coverage_50", "in 50% band", true],
+    ["coverage_80", "in 80% band", true],
+    ["bias_pct", "bias %", true],
+  ],
+};
+
+function validationValue(key, value) {
+  if (value === true) return "yes";
+  if (value === false) return "no";
+  if (typeof value === "number") {
+    if (key.startsWith("coverage")) return PERCENT.format(value);
+    if (key.startsWith("skill")) return value.toFixed(2);
+    if (key.endsWith("_pct")) return `${value > 0 ? "+" : ""}${value.toFixed(1)}`;
+    return NUMBER.format(value);
+  }
+  return value === null || value === undefined ? "" : String(value);
+}
+
+function validationTable(name, rows) {
+  const columns = VALIDATION_COLUMNS[name];
+  if (!columns || rows.length === 0) return null;
+  const table = document.createElement("table");
+  table.className = "validation";
+  const head = document.createElement("thead");
+  const headRow = document.createElement("tr");
+  for (const [, label] of columns) {
+    const th = document.createElement("th");
+    th.textContent = label;
+    headRow.append(th);
+  }
+  head.append(headRow);
+  table.append(head, document.createElement("tbody"));
+  fillTable(
+    table,
+    rows.map((row) =>
+      columns.map(([key, , numeric]) => {
+        const td = cell(validationValue(key, row[key]), numeric);
+        if (key === "publisher" && row.address) {
+          const link = document.createElement("a");
+          link.href = row.address;
+          link.rel = "noreferrer";
+          link.textContent = row.publisher;
+          td.replaceChildren(link);
+        }
+        return td;
+      })
+    )
+  );
+  return table;
+}
+
+async function loadValidation() {
+  const holder = document.getElementById("validation-sections");
+  if (!holder) return;
+  try {
+    const body = await fetchJSON("/api/validate?mode=quick");
+    const parts = [];
+    for (const [name, section] of Object.entries(body.sections)) {
+      const title = document.createElement("h3");
+      title.textContent = section.title;
+      const summary = document.createElement("p");
+      summary.textContent = section.summary;
+      parts.push(title, summary);
+      const table = validationTable(name, section.rows);
+      if (table) parts.push(table);
+    }
+    holder.replaceChildren(...parts);
+  } catch (error) {
+    showError(document.getElementById("validation-status"), error.message);
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  loadValidation();
   const filters = document.getElementById("filters");
   if (filters) {
     filtersFromAddress(filters);
