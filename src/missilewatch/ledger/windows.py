@@ -19,10 +19,10 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from missilewatch.errors import ParameterError, UnknownNameError
-from missilewatch.ledger.query import _check_families, _date_filter, _names
+from missilewatch.errors import ParameterError
+from missilewatch.ledger.query import _date_filter, _names, _resolve_families
 from missilewatch.ledger.store import open_reader
-from missilewatch.ledger.taxonomy import WEAPON_CLASSES
+from missilewatch.names import resolve_classes
 
 WINDOW_COLUMNS: Final = (
     "window_start",
@@ -75,13 +75,11 @@ def attack_windows(
         raise ParameterError(f"per: {per!r}; expected 'window' or 'family'")
     where, params = _date_filter(start, end)
     families = _names(family)
-    classes = _names(weapon_class)
+    classes = resolve_classes(_names(weapon_class))
+    if families:
+        with open_reader(db) as (con, _source):
+            families = _resolve_families(con, families, True)
     if classes:
-        unknown = [c for c in classes if c not in WEAPON_CLASSES]
-        if unknown:
-            raise UnknownNameError(
-                f"weapon class {unknown[0]!r}; expected one of {', '.join(WEAPON_CLASSES)}"
-            )
         where += f" AND a.weapon_class IN ({', '.join('?' for _ in classes)})"
         params += classes
     if families:
@@ -97,8 +95,6 @@ def attack_windows(
         GROUP BY ALL ORDER BY window_start, window_end, a.family
     """
     with open_reader(db) as (con, _source):
-        if families:
-            _check_families(con, families, True)
         rows = con.execute(sql, params).df()
     for column in ("reports", "launched", "destroyed", "not_reach_goal"):
         rows[column] = rows[column].fillna(0).astype("int64")
