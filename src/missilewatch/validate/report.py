@@ -87,7 +87,6 @@ PUBLISHED_SCREEN_COLUMNS = {
     "rule": "rule",
     "tool_value": "tool",
     "published_value": "published",
-    "difference": "diff",
     "difference_pct": "diff %",
     "within_tolerance": "within",
 }
