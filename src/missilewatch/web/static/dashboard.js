@@ -557,8 +557,26 @@ async function loadValidation() {
   }
 }
 
+// The validation runs a backtest: fetch it when its section comes into view, so it does
+// not compete with the charts and forms at the top of the page.
+function watchValidation() {
+  const section = document.getElementById("validation");
+  if (!section) return;
+  if (!("IntersectionObserver" in window)) {
+    loadValidation();
+    return;
+  }
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((entry) => entry.isIntersecting)) {
+      observer.disconnect();
+      loadValidation();
+    }
+  }, { rootMargin: "200px" });
+  observer.observe(section);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
-  loadValidation();
+  watchValidation();
   const filters = document.getElementById("filters");
   if (filters) {
     filtersFromAddress(filters);
