@@ -121,21 +121,3 @@ def test_report_command_writes_the_file(tmp_path: Path) -> None:
     notes = [line for line in result.output.splitlines() if "Kh-101/Kh-555" in line]
     assert len(notes) == 1 and notes[0].startswith("warning: Kh-101/Kh-555: ")
     assert "MissilewatchWarning" not in result.output
-
-
-def test_how_well_it_does_opens_with_plain_words(built: tuple[ReportResult, str]) -> None:
-    from missilewatch.validate import published_check
-
-    _, text = built
-    start = text.index('id="how-well"')
-    section = text[start : text.index("</section>", start)]
-    checked = published_check()
-    within = int(checked["within_tolerance"].sum())
-    assert f"{within} of {len(checked)} published figures reproduced within their tolerance" in (
-        " ".join(section.split())
-    )
-    assert "Strike forecast over" in section
-    # every figure links its article
-    for address in checked["address"].unique():
-        assert f'href="{address}"' in section
-    assert "Not available in this version" in section or "leave" in section.lower()
