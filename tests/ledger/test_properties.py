@@ -21,7 +21,9 @@ TAXONOMY = load()
 FAKE_PATH = Path("generated.csv")
 
 timestamps = st.datetimes(
-    min_value=dt.datetime(2022, 1, 1), max_value=dt.datetime(2030, 12, 31)
+    # The date checks refuse reports before the invasion or after today (plus a day).
+    min_value=dt.datetime(2022, 2, 24),
+    max_value=dt.datetime(2026, 11, 30),
 ).map(lambda t: t.replace(second=0, microsecond=0))
 
 

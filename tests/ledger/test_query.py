@@ -62,6 +62,9 @@ def test_stats_by_year_and_class_add_up() -> None:
         "destroyed",
         "not_reach_goal",
         "intercept_rate",
+        "defeated_rate",
+        "withheld_reports",
+        "lower_bound",
     ]
     assert set(by_class["period"]) == {"2022", "2023", "2024", "2025", "2026"}
     rate = by_class["intercept_rate"].dropna()
@@ -132,7 +135,14 @@ def test_monthly_launches_fill_every_month() -> None:
     assert (per_family == len(months)).all()
     assert monthly["launched"].sum() == attacks()["launched"].sum()
     by_class = monthly_launches(by="weapon_class")
-    assert list(by_class.columns) == ["month", "weapon_class", "launched", "destroyed", "reports"]
+    assert list(by_class.columns) == [
+        "month",
+        "weapon_class",
+        "launched",
+        "destroyed",
+        "reports",
+        "withheld_reports",
+    ]
 
 
 def test_top_level_reexports() -> None:

@@ -78,11 +78,32 @@ def _show_warning(
 def main() -> None:
     """Console-script entry point."""
     warnings.showwarning = _show_warning
+    from missilewatch.ledger import storefile
+
+    storefile.set_wait(None)  # --wait applies to one command
     try:
         app()
     except MissilewatchError as error:
-        # Text, not markup: messages quote file contents and names such as "[[family]]".
-        err_console.print(
-            Text.assemble(("error:", "bold red"), " ", str(error)), highlight=False, soft_wrap=True
-        )
+        _print_error(str(error))
         sys.exit(error.exit_code)
+    except OSError as error:
+        # The environment, not the code: a full disk, a read-only folder, a vanished file.
+        where = f"{error.filename}: " if error.filename else ""
+        _print_error(f"{where}{error.strerror or error}; nothing stored was changed")
+        sys.exit(2)
+    except RecursionError:
+        _print_error("an input is nested too deeply to read (a TOML or JSON file?)")
+        sys.exit(2)
+    except MemoryError:
+        _print_error(
+            "out of memory; ask for less work (fewer paths, a shorter horizon) or set "
+            "MISSILEWATCH_MAX_MEMORY_MB lower so that it is refused before it starts"
+        )
+        sys.exit(2)
+
+
+def _print_error(message: str) -> None:
+    # Text, not markup: messages quote file contents and names such as "[[family]]".
+    err_console.print(
+        Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True
+    )

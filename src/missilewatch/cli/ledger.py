@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from missilewatch.cli.common import DbOption, FormatOption, OutputFormat, OutputOption, emit_frame
+from missilewatch.cli.waiting import WaitOption
 
 if TYPE_CHECKING:
     from missilewatch.ledger.store import IngestResult
@@ -238,6 +239,7 @@ def ingest_command(
     taxonomy: TaxonomyOption = None,
     allow_unknown: AllowUnknownOption = False,
     allow_vanish: AllowVanishOption = False,
+    wait: WaitOption = None,
 ) -> None:
     """Store a release of the Ukrainian Air Force reports (one transaction)."""
     from missilewatch.ledger import ingest
@@ -268,6 +270,7 @@ def update_command(
     taxonomy: TaxonomyOption = None,
     allow_unknown: AllowUnknownOption = False,
     allow_vanish: AllowVanishOption = False,
+    wait: WaitOption = None,
 ) -> None:
     """Download the newest release of the public dataset and ingest it."""
     from missilewatch.ledger import update
@@ -285,15 +288,55 @@ def update_command(
 
 
 def releases_command(
-    db: DbOption = None, fmt: FormatOption = OutputFormat.table, output: OutputOption = None
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    drop: Annotated[
+        str | None,
+        typer.Option(
+            "--drop",
+            metavar="NAME",
+            help="Undo the newest release NAME: its added reports, revisions and vanished "
+            "flags (one transaction).",
+        ),
+    ] = None,
+    rename: Annotated[
+        str | None,
+        typer.Option("--rename", metavar="NAME", help="Correct the date of release NAME (--to)."),
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", metavar="YYYY-MM-DD", help="The corrected release date.")
+    ] = None,
+    wait: WaitOption = None,
 ) -> None:
-    """List the releases ingested into the store."""
-    from missilewatch.ledger import releases
+    """List the releases ingested into the store; drop the newest one or correct a date."""
+    from missilewatch.cli.common import console
+    from missilewatch.errors import ParameterError
+    from missilewatch.ledger import drop_release, releases, rename_release
+    from missilewatch.ledger.store import resolve_db
 
+    if (rename is None) != (to is None):
+        raise ParameterError("--rename NAME and --to YYYY-MM-DD go together")
+    if drop is not None and rename is not None:
+        raise ParameterError("--drop and --rename: one change at a time")
+    if drop is not None:
+        _existing_store(db)
+        dropped = drop_release(drop, db)
+        console.print(
+            f"release {dropped.release} dropped: {dropped.removed} reports removed, "
+            f"{dropped.restored} revisions undone, {dropped.unvanished} vanished flags and "
+            f"{dropped.revanished} reappearances undone; {dropped.remaining_releases} "
+            f"release(s) left ({resolve_db(db)})",
+            highlight=False,
+        )
+        return
+    if rename is not None and to is not None:
+        _existing_store(db)
+        rename_release(rename, to, db)
+        console.print(f"release {rename} is now named {to} ({resolve_db(db)})", highlight=False)
+        return
     frame = releases(_existing_store(db))
     if frame.empty and fmt is OutputFormat.table:
-        from missilewatch.cli.common import console
-
         console.print(
             "no release in the store; the shipped snapshot is used (missilewatch ingest PATH)"
         )

@@ -26,6 +26,7 @@ from missilewatch.cli.common import (
     frame_to_table,
     given,
 )
+from missilewatch.cli.waiting import WaitOption
 
 
 def scenarios_command(fmt: FormatOption = OutputFormat.table, output: OutputOption = None) -> None:
@@ -50,6 +51,7 @@ def run_command(
     estimates: EstimatesOption = None,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
+    wait: WaitOption = None,
 ) -> None:
     """Run scenarios through the stock-flow engine and the air-defense campaign; store them."""
     from missilewatch.report.document import _progress
@@ -263,6 +265,7 @@ def report_command(
     until: UntilOption = None,
     db: DbOption = None,
     estimates: EstimatesOption = None,
+    wait: WaitOption = None,
 ) -> None:
     """Write the one-file HTML report (opens offline) and optionally the chart images."""
     from missilewatch.report import build_report

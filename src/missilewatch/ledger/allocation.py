@@ -185,7 +185,16 @@ def allocate(
     models = [str(m) for m in encoded.dictionary.to_pylist()]
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     weights = model_weights(taxonomy, models, allow_unknown=allow_unknown)
-    counts = {c: reports.column(c).to_numpy().astype(np.int64) for c in COUNT_COLUMNS}
+    # Withheld counts are NULL: split as 0 and set back to NULL on every share, so that
+    # no sum counts a placeholder.
+    withheld = {
+        c: pc.is_null(reports.column(c)).to_numpy(zero_copy_only=False).astype(bool)
+        for c in COUNT_COLUMNS
+    }
+    counts = {
+        c: pc.fill_null(reports.column(c), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        for c in COUNT_COLUMNS
+    }
 
     single = np.array([len(weights[m]) == 1 for m in models], dtype=bool)
     single_family = [next(iter(weights[m])) for m in models]
@@ -271,7 +280,10 @@ def allocate(
                 pa.string()
             ),
             **{
-                c: pa.array(np.concatenate(pieces_counts[c])[order].astype(np.int64))
+                c: pa.array(
+                    np.concatenate(pieces_counts[c])[order].astype(np.int64),
+                    mask=withheld[c][row_index],
+                )
                 for c in COUNT_COLUMNS
             },
             "class_first": pa.array(np.concatenate(pieces_class_first)[order]),

@@ -13,8 +13,10 @@ recoverable; the normalized columns are derived from it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
+import json
 import re
 import warnings
 import zipfile
@@ -69,6 +71,11 @@ KEY_COLUMNS: tuple[str, ...] = (
     "source",
 )
 COUNT_COLUMNS: tuple[str, ...] = ("launched", "destroyed", "not_reach_goal")
+#: Columns the upstream added later; a release without them is read as before.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("status_data",)
+#: ``status_data`` of a report whose counts are withheld (the 0s it carries are
+#: placeholders, stored as NULL).
+WITHHELD_STATUS = "hidden"
 #: Text columns of the key, compared with whitespace collapsed.
 TEXT_COLUMNS: tuple[str, ...] = ("model", "target", "launch_place", "source")
 
@@ -206,23 +213,68 @@ def read_text_table(path: Path, data: bytes) -> pa.Table:
     raise InputError(_locate_csv_structure_error(path, data.decode("utf-8"), len(header)))
 
 
-def _check_columns(path: Path, table: pa.Table) -> pa.Table:
+def _check_columns(path: Path, table: pa.Table) -> tuple[pa.Table, tuple[str, ...]]:
+    """The known columns, and the names of columns the format does not know yet.
+
+    ``status_data`` (upstream since 2026-08-15) is known and optional. Any other new
+    column is kept as read (``extra_columns``) and announced once, so that a change of
+    the upstream format is seen, not silently dropped.
+    """
     present = list(table.column_names)
     missing = [c for c in SOURCE_COLUMNS if c not in present]
-    extra = [c for c in present if c not in SOURCE_COLUMNS]
+    known = set(SOURCE_COLUMNS) | set(OPTIONAL_COLUMNS)
+    extra = [c for c in present if c not in known]
     if missing:
         hint = f"; unexpected column(s): {', '.join(map(repr, extra))}" if extra else ""
         raise InputError(
             f"{path}: row 0 (header): missing column(s) {', '.join(map(repr, missing))}{hint}"
         )
+    duplicated = sorted({c for c in present if present.count(c) > 1})
+    if duplicated:
+        raise InputError(
+            f"{path}: row 0 (header): column(s) {', '.join(map(repr, duplicated))} appear "
+            "more than once"
+        )
     if extra:
         warnings.warn(
-            f"{path}: column(s) {', '.join(map(repr, extra))} are not part of the known "
-            "format and are not stored",
+            f"{path}: new column(s) {', '.join(map(repr, extra))} not in the known format: "
+            "kept as read (reports.extra_columns), not used by the model",
             MissilewatchWarning,
             stacklevel=3,
         )
-    return table.select(list(SOURCE_COLUMNS))
+    return table, tuple(extra)
+
+
+def _status_and_extras(
+    table: pa.Table, extra: Sequence[str]
+) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(status_data, counts_withheld, extra_columns) for every row.
+
+    ``status_data`` is the upstream text (stripped; null when the column is absent or
+    the cell empty); a row whose status is ``hidden`` has its counts withheld.
+    ``extra_columns`` is a JSON object of the columns the format does not know (null
+    when there are none).
+    """
+    n_rows = table.num_rows
+    if "status_data" in table.column_names:
+        stripped = pc.utf8_trim_whitespace(table.column("status_data").combine_chunks())
+        status = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), stripped)
+        withheld = pc.fill_null(pc.equal(pc.utf8_lower(status), WITHHELD_STATUS), False)
+    else:
+        status = pa.nulls(n_rows, pa.string())
+        withheld = pa.array(np.zeros(n_rows, dtype=bool))
+    if extra:
+        columns = {c: table.column(c).to_pylist() for c in extra}
+        extras = pa.array(
+            [
+                json.dumps({c: columns[c][i] for c in extra}, ensure_ascii=False)
+                for i in range(n_rows)
+            ],
+            pa.string(),
+        )
+    else:
+        extras = pa.nulls(n_rows, pa.string())
+    return status, withheld, extras
 
 
 def _first_index(mask: pa.Array | pa.ChunkedArray) -> int | None:
@@ -244,6 +296,7 @@ def _validate(path: Path, result: pa.Table, table: pa.Table) -> None:
                 f"{path}: row {bad + 1}: field {column!r}: cannot read {shown!r} as a date "
                 "(expected YYYY-MM-DD or YYYY-MM-DD HH:MM)"
             )
+    _validate_dates(path, result)
     for column in COUNT_COLUMNS:
         number = result.column(f"{column}_num")
         missing = result.column(f"{column}_missing")
@@ -267,6 +320,37 @@ def _validate(path: Path, result: pa.Table, table: pa.Table) -> None:
     empty = _first_index(pc.equal(result.column("model"), ""))
     if empty is not None:
         raise InputError(f"{path}: row {empty + 1}: field 'model' is empty")
+
+
+def _validate_dates(path: Path, result: pa.Table) -> None:
+    """Refuse a report dated in the future or before the full-scale invasion.
+
+    Such a date is a typo, and it poisons the store: a release is named by its latest
+    date (a row in 2099 would make every real release after it look older), and a row
+    in 2002 shifts the model's history without a word. A report ending before it starts
+    is stored and flagged (``missilewatch check``): its counts may still be right.
+    """
+    from missilewatch import limits
+
+    latest = dt.datetime.combine(limits.latest_report_date() + dt.timedelta(days=1), dt.time())
+    earliest = dt.datetime.fromisoformat(limits.EARLIEST_REPORT_DATE)
+    for column in ("time_start", "time_end"):
+        values = result.column(column).cast(pa.timestamp("us"))
+        too_late = _first_index(pc.greater_equal(values, pa.scalar(latest, pa.timestamp("us"))))
+        too_early = _first_index(pc.less(values, pa.scalar(earliest, pa.timestamp("us"))))
+        bad = min((i for i in (too_late, too_early) if i is not None), default=None)
+        if bad is None:
+            continue
+        when = values[bad].as_py()
+        why = (
+            f"after today ({limits.today()}) plus {limits.FUTURE_TOLERANCE_DAYS} day"
+            if bad == too_late
+            else f"before the full-scale invasion ({limits.EARLIEST_REPORT_DATE})"
+        )
+        raise InputError(
+            f"{path}: row {bad + 1}: field {column!r}: {when:%Y-%m-%d} is {why}; a typo? "
+            "correct the row (nothing was stored)"
+        )
 
 
 def _disambiguate(report_id: pa.Array, repeated: set[str]) -> pa.Array:
@@ -320,7 +404,7 @@ def _key_sql(column: Callable[[str], str], stripped: Mapping[str, str] | None = 
     return "concat_ws(chr(31), " + ", ".join([*times, *texts]) + ")"
 
 
-def content_hash_sql(column: Callable[[str], str]) -> str:
+def content_hash_sql(column: Callable[[str], str], status: str | None = None) -> str:
     """SQL: a UBIGINT fingerprint of a report's content, from its source columns.
 
     Content = the key, the counts as numbers ("93.0" == "93"), every other column as
@@ -332,6 +416,10 @@ def content_hash_sql(column: Callable[[str], str]) -> str:
         for c in COUNT_COLUMNS
     ]
     rest = [column(c) for c in SOURCE_COLUMNS if c not in KEY_COLUMNS and c not in COUNT_COLUMNS]
+    # ``status`` (status_data) is NULL for reports from before the upstream added it, and
+    # concat_ws skips NULLs: their fingerprints stay what they were.
+    if status is not None:
+        rest.append(status)
     return (
         f"md5_number_lower(concat_ws(chr(31), {_key_sql(column)}, {', '.join(counts)}, "
         f"{', '.join(rest)}))"
@@ -353,7 +441,9 @@ def _in_file_order(result: pa.Table) -> pa.Table:
 
 def normalize(path: Path, table: pa.Table) -> pa.Table:
     """Normalized per-report records from the raw text table (see docs/ledger.md)."""
-    table = _check_columns(path, table)
+    table, extra = _check_columns(path, table)
+    status, withheld, extras = _status_and_extras(table, extra)
+    table = table.select(list(SOURCE_COLUMNS))
     n_rows = table.num_rows
     q = _sql_quote_ident
     # Dates and counts are read with surrounding whitespace (and tabs) removed.
@@ -408,11 +498,18 @@ def normalize(path: Path, table: pa.Table) -> pa.Table:
             "date": pc.cast(time_start, pa.date32()),
             "model": result.column("model"),
             **{
-                c: pc.cast(pc.fill_null(result.column(f"{c}_num"), 0.0), pa.int64())
+                c: pc.if_else(
+                    withheld,
+                    pa.scalar(None, pa.int64()),
+                    pc.cast(pc.fill_null(result.column(f"{c}_num"), 0.0), pa.int64()),
+                )
                 for c in COUNT_COLUMNS
             },
             **{f"{c}_missing": result.column(f"{c}_missing") for c in COUNT_COLUMNS},
             "raw": _raw_struct(table),
+            "status_data": status,
+            "counts_withheld": withheld,
+            "extra_columns": extras,
         }
     )
 

@@ -37,9 +37,36 @@ FLAGS: dict[str, tuple[str, str]] = {
         "model IN (SELECT model FROM model_families WHERE weapon_class = 'unknown')",
         "model not in the taxonomy (stored with --allow-unknown)",
     ),
+    "counts_withheld": (
+        "counts_withheld",
+        "counts withheld upstream (status_data 'hidden'): stored as NULL, not in any sum",
+    ),
+    "end_before_start": ("time_end < time_start", "the report ends before it starts"),
+    "duplicate_row": (
+        "md5(CAST(raw AS VARCHAR)) IN (SELECT md5(CAST(raw AS VARCHAR)) FROM reports "
+        "WHERE vanished_release IS NULL GROUP BY ALL HAVING count(*) > 1)",
+        "the same source row appears more than once in the release",
+    ),
+    "outlier": (
+        "report_id IN ({outliers})",
+        "a family's launched count above {factor} times its 99th percentile",
+    ),
     "vanished": ("vanished_release IS NOT NULL", "no longer in the upstream release"),
     "revised": ("revised_release IS NOT NULL", "values revised by a later release"),
 }
+
+#: ``outlier``: a report share whose launched count exceeds this many times the 99th
+#: percentile of its family's other reports (families with at least
+#: :data:`OUTLIER_MIN_REPORTS` reports): a typo of a digit, or a real record to verify.
+OUTLIER_FACTOR = 4
+OUTLIER_MIN_REPORTS = 20
+_OUTLIER_SQL = f"""
+    SELECT a.report_id FROM allocations a JOIN (
+        SELECT family, quantile_cont(launched, 0.99) AS p99, count(*) AS n
+        FROM allocations WHERE launched IS NOT NULL GROUP BY family
+    ) q USING (family)
+    WHERE q.n >= {OUTLIER_MIN_REPORTS} AND a.launched > {OUTLIER_FACTOR} * greatest(q.p99, 1)
+"""
 
 CHECK_COLUMNS: tuple[str, ...] = (
     "flag",
@@ -104,9 +131,16 @@ def check(db: Path | str | None = None, *, flags: list[str] | None = None) -> pd
         from missilewatch.errors import UnknownNameError
 
         raise UnknownNameError(f"flag {unknown[0]!r}; expected one of {', '.join(FLAGS)}")
+
+    def condition(flag: str) -> str:
+        return FLAGS[flag][0].replace("{outliers}", _OUTLIER_SQL)
+
+    def detail(flag: str) -> str:
+        return FLAGS[flag][1].replace("{factor}", str(OUTLIER_FACTOR)).replace("'", "''")
+
     parts = [
         f"SELECT '{flag}' AS flag, report_id, date, model, launched, destroyed, "
-        f"not_reach_goal, '{FLAGS[flag][1]}' AS detail FROM reports WHERE {FLAGS[flag][0]}"
+        f"not_reach_goal, '{detail(flag)}' AS detail FROM reports WHERE {condition(flag)}"
         for flag in selected
     ]
     with open_reader(db) as (con, source):
@@ -128,5 +162,6 @@ def check(db: Path | str | None = None, *, flags: list[str] | None = None) -> pd
         frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
     frame["date"] = pd.to_datetime(frame["date"])
     for column in ("launched", "destroyed", "not_reach_goal"):
-        frame[column] = frame[column].astype("int64")
+        # Withheld counts stay NA (nullable Int64), never 0.
+        frame[column] = frame[column].astype("Int64" if frame[column].isna().any() else "int64")
     return frame[list(CHECK_COLUMNS)].reset_index(drop=True)

@@ -41,6 +41,7 @@ ATTACK_COLUMNS: tuple[str, ...] = (
     "launched_missing",
     "destroyed_missing",
     "not_reach_goal_missing",
+    "counts_withheld",
 )
 COUNT_COLUMNS = ("launched", "destroyed", "not_reach_goal")
 
@@ -110,7 +111,8 @@ def _base_relation(allocated: bool) -> str:
         return """
             SELECT r.report_id, r.time_start, r.time_end, r.date, r.model,
                    a.family, a.weapon_class, a.launched, a.destroyed, a.not_reach_goal,
-                   r.launched_missing, r.destroyed_missing, r.not_reach_goal_missing
+                   r.launched_missing, r.destroyed_missing, r.not_reach_goal_missing,
+                   r.counts_withheld
             FROM allocations a JOIN reports r USING (report_id)
             WHERE r.vanished_release IS NULL
         """
@@ -123,7 +125,7 @@ _REPORTED_RELATION = """
            coalesce(m.class_label, 'unknown') AS weapon_class,
            r.launched, r.destroyed, r.not_reach_goal,
            r.launched_missing, r.destroyed_missing, r.not_reach_goal_missing,
-           TRUE AS class_first
+           r.counts_withheld, TRUE AS class_first
     FROM reports r
     LEFT JOIN (SELECT DISTINCT model, family_label, class_label FROM model_families) m
            USING (model)
@@ -140,9 +142,22 @@ _ALLOCATED_STATS_RELATION = """
 
 
 def _finish_counts(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Sums as int64 (an empty group sums to 0)."""
     for column in columns:
         if column in frame:
             frame[column] = frame[column].fillna(0).astype("int64")
+    return frame
+
+
+def _report_counts(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Per-report counts as int64, or nullable Int64 when some are withheld (NULL, never
+    a 0 that would enter a sum)."""
+    for column in columns:
+        if column in frame:
+            values = frame[column]
+            frame[column] = (
+                values.astype("Int64") if values.isna().any() else values.astype("int64")
+            )
     return frame
 
 
@@ -157,7 +172,8 @@ def attacks(
 
     Columns: report_id, time_start, time_end, date, model, family, weapon_class,
     launched, destroyed, not_reach_goal (int64; a missing count is 0 and flagged in
-    launched_missing / destroyed_missing / not_reach_goal_missing).
+    launched_missing / destroyed_missing / not_reach_goal_missing; a count upstream
+    withheld is NA, the columns then nullable Int64, and ``counts_withheld`` is True).
     """
     with open_reader(db) as (con, _source):
         return _attacks(con, allocated=allocated, start=start, end=end)
@@ -176,7 +192,7 @@ def _attacks(
         "ORDER BY time_start, report_id, family",
         params,
     ).df()
-    frame = _finish_counts(frame, COUNT_COLUMNS)
+    frame = _report_counts(frame, COUNT_COLUMNS)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame[list(ATTACK_COLUMNS)].reset_index(drop=True)
 
@@ -198,9 +214,13 @@ def stats(
 
     Columns: period (label: ``2025``, ``2025-Q2``, ``2025-06``, ``2025-W23``),
     period_start (datetime64), weapon_class or family (or ``group`` with ``groups``),
-    reports (distinct reports), launched, destroyed, not_reach_goal (int64),
-    intercept_rate (destroyed / launched, NaN when nothing was launched). ``mode`` is
-    ``allocated`` or ``as-reported``.
+    reports (distinct reports), launched, destroyed, not_reach_goal (int64; sums of the
+    counts published), intercept_rate (destroyed / launched, NaN when nothing was
+    launched), defeated_rate ((destroyed + not_reach_goal) / launched: comparable across
+    August 2025, when drones lost to electronic warfare moved into ``destroyed``),
+    withheld_reports (reports in the group whose counts upstream withheld, ``status_data``
+    ``hidden``) and lower_bound (True when some were withheld: the sums are lower bounds).
+    ``mode`` is ``allocated`` or ``as-reported``.
 
     ``rule`` names a counting rule (:data:`missilewatch.ledger.rules.COUNTING_RULES`):
     which rows count and which date files them (default: every row by report date).
@@ -286,21 +306,30 @@ def _stats(
             SELECT {_PERIOD_START[period]} AS period_start, {group_select},
                    {reports_sql} AS reports,
                    sum(launched) AS launched, sum(destroyed) AS destroyed,
-                   sum(not_reach_goal) AS not_reach_goal
+                   sum(not_reach_goal) AS not_reach_goal,
+                   {reports_sql} FILTER (WHERE launched IS NULL) AS withheld_reports
             FROM {source} GROUP BY ALL
         )
         SELECT {_PERIOD_LABEL[period]} AS period, CAST(period_start AS TIMESTAMP) AS period_start,
-               {group}, reports, launched, destroyed, not_reach_goal
+               {group}, reports, launched, destroyed, not_reach_goal, withheld_reports
         FROM grouped ORDER BY period_start, {group}
     """
     frame = con.execute(sql, params).df()
-    frame = _finish_counts(frame, ("reports", *COUNT_COLUMNS))
+    frame = _finish_counts(frame, ("reports", *COUNT_COLUMNS, "withheld_reports"))
     frame["period"] = frame["period"].astype(str)
     frame["period_start"] = pd.to_datetime(frame["period_start"])
     launched = frame["launched"].to_numpy(dtype=float)
+    destroyed = frame["destroyed"].to_numpy(dtype=float)
+    defeated = destroyed + frame["not_reach_goal"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(launched > 0, frame["destroyed"].to_numpy(dtype=float) / launched, np.nan)
-    frame["intercept_rate"] = rate
+        frame["intercept_rate"] = np.where(launched > 0, destroyed / launched, np.nan)
+        # Comparable across August 2025, when drones lost to electronic warfare moved
+        # from not_reach_goal into destroyed (see docs/ledger.md).
+        frame["defeated_rate"] = np.where(launched > 0, defeated / launched, np.nan)
+    # Withheld reports are in ``reports`` but not in the sums: those are lower bounds.
+    withheld = frame.pop("withheld_reports")
+    frame["withheld_reports"] = withheld
+    frame["lower_bound"] = withheld > 0
     return frame.reset_index(drop=True)
 
 
@@ -343,8 +372,9 @@ def monthly_launches(db: Path | None = None, *, by: str = "family") -> pd.DataFr
     """Allocated launches per month and family (or class), zeros filled.
 
     Columns: month (Period[M]), family (only when ``by="family"``), weapon_class,
-    launched, destroyed, reports. Every month from the first report to the last is
-    present for every family (or class) that occurs.
+    launched, destroyed, reports, withheld_reports (reports whose counts upstream
+    withheld: in ``reports``, not in the sums, which are then lower bounds). Every month
+    from the first report to the last is present for every family (or class) that occurs.
     """
     with open_reader(db) as (con, _source):
         return _monthly_launches(con, by=by)
@@ -364,14 +394,15 @@ def _monthly_launches(con: Any, *, by: str = "family") -> pd.DataFrame:
         f"""
         SELECT date_trunc('month', date) AS month_start, {key_sql},
                sum(launched) AS launched, sum(destroyed) AS destroyed,
-               {reports_sql} AS reports
+               {reports_sql} AS reports,
+               {reports_sql} FILTER (WHERE launched IS NULL) AS withheld_reports
         FROM ({_ALLOCATED_STATS_RELATION}) GROUP BY ALL
         """
     ).df()
     span = first_row(
         con.execute("SELECT min(date), max(date) FROM reports WHERE vanished_release IS NULL")
     )
-    columns = ["month", *keys, "launched", "destroyed", "reports"]
+    columns = ["month", *keys, "launched", "destroyed", "reports", "withheld_reports"]
     if frame.empty or span is None or span[0] is None:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})
     months = pd.period_range(pd.Period(span[0], "M"), pd.Period(span[1], "M"), freq="M")
@@ -379,7 +410,7 @@ def _monthly_launches(con: Any, *, by: str = "family") -> pd.DataFrame:
     groups = frame[keys].drop_duplicates().sort_values(keys)
     grid = groups.merge(pd.DataFrame({"month": months}), how="cross")
     full = grid.merge(frame.drop(columns="month_start"), on=["month", *keys], how="left")
-    full = _finish_counts(full, ("launched", "destroyed", "reports"))
+    full = _finish_counts(full, ("launched", "destroyed", "reports", "withheld_reports"))
     full = full.sort_values(["month", *keys]).reset_index(drop=True)
     return full[columns]
 

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from missilewatch.errors import InputError
+from missilewatch.ledger import storefile
 from missilewatch.ledger._duck import first_row
 from missilewatch.ledger.allocation import allocate, model_family_table, model_weights
 from missilewatch.ledger.parse import (
@@ -58,6 +59,9 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "destroyed_missing",
     "not_reach_goal_missing",
     "raw",
+    "status_data",
+    "counts_withheld",
+    "extra_columns",
 )
 
 _REPORT_DDL = f"""
@@ -65,8 +69,18 @@ _REPORT_DDL = f"""
     date DATE, model VARCHAR,
     launched BIGINT, destroyed BIGINT, not_reach_goal BIGINT,
     launched_missing BOOLEAN, destroyed_missing BOOLEAN, not_reach_goal_missing BOOLEAN,
-    raw {_RAW_TYPE}, content_hash UBIGINT
+    raw {_RAW_TYPE}, content_hash UBIGINT,
+    status_data VARCHAR, counts_withheld BOOLEAN, extra_columns VARCHAR
 """
+
+#: Columns added to ``reports`` and ``report_history`` after the first stores were
+#: made; a store without them gains them (NULL / false for the stored reports) at the
+#: next ingest.
+_ADDED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("status_data", "VARCHAR"),
+    ("counts_withheld", "BOOLEAN DEFAULT false"),
+    ("extra_columns", "VARCHAR"),
+)
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS releases (
@@ -86,6 +100,9 @@ CREATE TABLE IF NOT EXISTS allocations (
     report_id VARCHAR, date DATE, family VARCHAR, weapon_class VARCHAR,
     launched BIGINT, destroyed BIGINT, not_reach_goal BIGINT, class_first BOOLEAN
 );
+CREATE TABLE IF NOT EXISTS reappearances (
+    release_id INTEGER, report_id VARCHAR, vanished_release INTEGER
+);
 CREATE TABLE IF NOT EXISTS model_families (
     model VARCHAR, family VARCHAR, weapon_class VARCHAR, weight DOUBLE,
     family_label VARCHAR, class_label VARCHAR
@@ -98,6 +115,7 @@ TABLES: tuple[str, ...] = (
     "report_history",
     "allocations",
     "model_families",
+    "reappearances",
 )
 
 
@@ -122,21 +140,50 @@ class LedgerSource:
     snapshot: SnapshotInfo | None = None
 
 
+class EmptyStoreError(InputError):
+    """A store file whose ledger tables hold no release (an interrupted first ingest)."""
+
+
+def _has_release(con: duckdb.DuckDBPyConnection) -> bool | None:
+    """True when the store holds a release, False when its ledger is empty, None when
+    it has no ledger tables at all (a store holding only scenario runs, or a new file)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "releases" not in tables:
+        return None
+    row = first_row(con.execute("SELECT count(*) FROM releases"))
+    return bool(row and row[0])
+
+
+def _present_older_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """A store written before columns were added reads as if it had them (NULL / false),
+    through temporary views: readers open the store read-only and never change it."""
+    catalog = first_row(con.execute("SELECT current_database()"))
+    assert catalog is not None
+    for table in ("reports", "report_history"):
+        present = {
+            str(row[0])
+            for row in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                "AND database_name = current_database() AND schema_name = 'main'",
+                [table],
+            ).fetchall()
+        }
+        absent = [(column, kind) for column, kind in _ADDED_COLUMNS if column not in present]
+        if not present or not absent:
+            continue
+        added = ", ".join(
+            f"{'false' if kind.startswith('BOOLEAN') else 'NULL'}::{kind.split()[0]} AS {column}"
+            for column, kind in absent
+        )
+        quoted = '"' + str(catalog[0]).replace('"', '""') + '"'
+        con.execute(f"CREATE TEMP VIEW {table} AS SELECT *, {added} FROM {quoted}.main.{table}")
+
+
 def _store_has_release(path: Path) -> bool:
-    if not path.is_file():
+    if not path.is_file() or path.stat().st_size == 0:
         return False
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as error:
-        raise InputError(f"{path}: cannot open the DuckDB store ({error})") from None
-    try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        if "releases" not in tables:
-            return False
-        row = first_row(con.execute("SELECT count(*) FROM releases"))
-        return bool(row and row[0])
-    finally:
-        con.close()
+    with storefile.opened(path, read_only=True) as con:
+        return bool(_has_release(con))
 
 
 _SNAPSHOT_CACHE: dict[tuple[int, str], tuple[pa.Table, pa.Table, pa.Table]] = {}
@@ -149,6 +196,14 @@ def _snapshot_tables() -> tuple[pa.Table, pa.Table, pa.Table, SnapshotInfo]:
     if key not in _SNAPSHOT_CACHE:
         allocations, model_families = allocate(reports, taxonomy)
         n = reports.num_rows
+        # A snapshot made before the upstream added status_data: no count withheld.
+        for column, empty in (
+            ("status_data", pa.nulls(n, pa.string())),
+            ("counts_withheld", pa.array([False] * n, pa.bool_())),
+            ("extra_columns", pa.nulls(n, pa.string())),
+        ):
+            if column not in reports.column_names:
+                reports = reports.append_column(column, empty)
         with_state = (
             reports.append_column("first_release", pa.array([1] * n, pa.int32()))
             .append_column("revised_release", pa.nulls(n, pa.int32()))
@@ -167,19 +222,40 @@ def open_reader(
     """A connection with ``reports``, ``allocations``, ``model_families`` to query.
 
     Reads the store at ``db`` (default path) when it holds a release, otherwise the
-    shipped snapshot (in memory).
+    shipped snapshot (in memory). The store is opened read-only, once (a writer cannot
+    slip in between a check and the read), waiting for a writer to finish (see
+    :mod:`missilewatch.ledger.storefile`). A store whose ledger was created but holds no
+    release (a first ingest interrupted) is refused (:class:`EmptyStoreError`), never
+    silently replaced by the snapshot.
     """
     path = resolve_db(db)
-    if _store_has_release(path):
-        con = duckdb.connect(str(path), read_only=True)
+    if path.is_file() and path.stat().st_size > 0:
+        con = storefile.connect(path, read_only=True)
         try:
-            row = first_row(
-                con.execute("SELECT name FROM releases ORDER BY release_id DESC LIMIT 1")
-            )
-            yield con, LedgerSource("store", path, str(row[0]) if row else "")
+            try:
+                state = _has_release(con)
+                if state:
+                    _present_older_schema(con)
+                    row = first_row(
+                        con.execute("SELECT name FROM releases ORDER BY release_id DESC LIMIT 1")
+                    )
+                    yield con, LedgerSource("store", path, str(row[0]) if row else "")
+                    return
+            except duckdb.IOException as error:
+                # Reading pages the file does not have: truncated or damaged.
+                raise InputError(
+                    f"{path}: cannot open the DuckDB store ({storefile.first_line(error)}); "
+                    "a truncated or damaged file? restore it, or ingest again into a new --db"
+                ) from None
         finally:
             con.close()
-        return
+        if state is False:
+            raise EmptyStoreError(
+                f"{path}: the store holds no release (a first ingest was interrupted?); "
+                f"run `missilewatch ingest PATH --db {path}` again"
+            )
+    else:
+        storefile.check_store_file(path)
     reports, allocations, model_families, info = _snapshot_tables()
     con = duckdb.connect()
     try:
@@ -218,6 +294,9 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             con.execute(statement)
+    for table in ("reports", "report_history"):
+        for column, kind in _ADDED_COLUMNS:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
 
 
 def ingest_release(
@@ -238,23 +317,25 @@ def ingest_release(
     """
     taxonomy = taxonomy or load_taxonomy()
     path = resolve_db(db)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    existed = path.exists()
+    existed = path.exists() and path.stat().st_size > 0
+    con = storefile.connect(path, read_only=False)
     try:
-        con = duckdb.connect(str(path))
-    except duckdb.Error as error:
-        raise InputError(f"{path}: cannot open the DuckDB store ({error})") from None
-    try:
+        # The empty ledger tables are committed first: a first ingest killed midway
+        # leaves a store that says it holds no release, not one that looks like no store.
+        _create_schema(con)
         con.execute("BEGIN TRANSACTION")
         try:
             result = _ingest_in_transaction(con, release, taxonomy, allow_unknown, allow_vanish)
         except BaseException:
-            con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
             raise
         if result.changed:
             con.execute("COMMIT")
         else:
             con.execute("ROLLBACK")
+    except duckdb.Error as error:
+        raise storefile.storage_error(path, error) from None
     finally:
         con.close()
         if not existed and not _store_has_release(path):
@@ -456,12 +537,13 @@ def _apply_release(
     """
     columns = ", ".join(REPORT_COLUMNS)
     con.execute(
-        f"UPDATE reports SET content_hash = {content_hash_sql(raw_field(''))} "
+        f"UPDATE reports SET content_hash = {content_hash_sql(raw_field(''), 'status_data')} "
         "WHERE content_hash IS NULL"
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE incoming_hash AS
-        SELECT report_id, {content_hash_sql(raw_field("i."))} AS content_hash FROM incoming i"""
+        SELECT report_id, {content_hash_sql(raw_field("i."), "i.status_data")} AS content_hash
+        FROM incoming i"""
     )
     counts = first_row(
         con.execute(
@@ -507,11 +589,22 @@ def _apply_release(
     # Revisions: keep the replaced values and the release they came from.
     con.execute(
         f"""
-        INSERT INTO report_history
+        INSERT INTO report_history ({", ".join(REPORT_COLUMNS)}, content_hash, from_release,
+                                    replaced_in_release)
         SELECT {", ".join(f"r.{c}" for c in REPORT_COLUMNS)}, r.content_hash,
                coalesce(r.revised_release, r.first_release), ?
         FROM reports r JOIN incoming_hash i USING (report_id)
         WHERE r.content_hash <> i.content_hash
+        """,
+        [release_id],
+    )
+    # Reports back from vanished: which release had flagged them, so that dropping this
+    # release can flag them again.
+    con.execute(
+        """
+        INSERT INTO reappearances
+        SELECT ?, r.report_id, r.vanished_release FROM reports r JOIN incoming_hash i
+        USING (report_id) WHERE r.vanished_release IS NOT NULL
         """,
         [release_id],
     )
@@ -549,3 +642,191 @@ def _apply_release(
     )
     con.execute("DROP TABLE incoming_hash")
     return added, revised, vanished, reappeared, unchanged
+
+
+# --------------------------------------------------------------------------- correcting
+
+
+def _reallocate_all(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy) -> None:
+    """Allocations and the model -> family table anew for every current report."""
+    to_allocate = con.sql(
+        "SELECT report_id, date, model, launched, destroyed, not_reach_goal, "
+        "raw.launched_details AS launched_details FROM reports WHERE vanished_release IS NULL"
+    ).to_arrow_table()
+    con.execute("DELETE FROM allocations")
+    if to_allocate.num_rows:
+        allocations, _used = allocate(to_allocate, taxonomy, allow_unknown=True)
+        con.register("new_allocations", allocations)
+        con.execute("INSERT INTO allocations SELECT * FROM new_allocations")
+        con.unregister("new_allocations")
+    stored_models = [
+        str(row[0]) for row in con.execute("SELECT DISTINCT model FROM reports").fetchall()
+    ]
+    weights = model_weights(taxonomy, stored_models, allow_unknown=True, quiet=True)
+    con.execute("DELETE FROM model_families")
+    con.register("new_model_families", model_family_table(taxonomy, weights))
+    con.execute("INSERT INTO model_families SELECT * FROM new_model_families")
+    con.unregister("new_model_families")
+
+
+@dataclass(frozen=True)
+class DropResult:
+    """What dropping a release undid."""
+
+    release: str
+    release_id: int
+    removed: int
+    restored: int
+    unvanished: int
+    revanished: int
+    remaining_releases: int
+
+
+def drop_release(
+    name: str, db: Path | str | None = None, *, taxonomy: Taxonomy | None = None
+) -> DropResult:
+    """Undo the newest release ``name`` in one transaction.
+
+    Its added reports are removed, the values it revised restored from their history,
+    the reports it flagged vanished current again and those it brought back flagged
+    again; allocations are recomputed. Only the newest release can be dropped (each
+    release is a change on top of the ones before): drop newer ones first.
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    path = resolve_db(db)
+    if not _store_has_release(path):
+        raise InputError(f"{path}: the store holds no release to drop")
+    con = storefile.connect(path, read_only=False)
+    try:
+        _create_schema(con)
+        rows = con.execute(
+            "SELECT release_id, name, reappeared FROM releases ORDER BY release_id"
+        ).fetchall()
+        matches = [row for row in rows if str(row[1]) == name.strip()]
+        if not matches:
+            known = ", ".join(str(row[1]) for row in rows)
+            from missilewatch.errors import UnknownNameError
+
+            raise UnknownNameError(f"release {name!r} is not in the store {path} ({known})")
+        release_id = int(matches[-1][0])
+        newest = int(rows[-1][0])
+        if release_id != newest:
+            raise InputError(
+                f"release {name} is not the newest one ({rows[-1][1]}); releases build on "
+                "each other: drop the newer ones first; the store was not changed"
+            )
+        recorded = first_row(
+            con.execute("SELECT count(*) FROM reappearances WHERE release_id = ?", [release_id])
+        )
+        if int(matches[-1][2] or 0) > int(recorded[0] if recorded else 0):
+            raise InputError(
+                f"release {name} brought back reports vanished earlier, and this store does not "
+                "record which release had flagged them (it predates that record); "
+                "the store was not changed"
+            )
+        con.execute("BEGIN TRANSACTION")
+        try:
+            result = _drop_in_transaction(con, name, release_id, len(rows), taxonomy)
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
+    except duckdb.Error as error:
+        raise storefile.storage_error(path, error) from None
+    finally:
+        con.close()
+    return result
+
+
+def _drop_in_transaction(
+    con: duckdb.DuckDBPyConnection, name: str, release_id: int, releases: int, taxonomy: Taxonomy
+) -> DropResult:
+    def count(sql: str) -> int:
+        row = first_row(con.execute(sql, [release_id]))
+        return int(row[0]) if row else 0
+
+    removed = count("SELECT count(*) FROM reports WHERE first_release = ?")
+    restored = count("SELECT count(*) FROM report_history WHERE replaced_in_release = ?")
+    unvanished = count("SELECT count(*) FROM reports WHERE vanished_release = ?")
+    revanished = count("SELECT count(*) FROM reappearances WHERE release_id = ?")
+    con.execute("DELETE FROM reports WHERE first_release = ?", [release_id])
+    restored_columns = [c for c in REPORT_COLUMNS if c != "report_id"]
+    con.execute(
+        f"""
+        UPDATE reports r SET
+            {", ".join(f"{c} = h.{c}" for c in restored_columns)},
+            content_hash = h.content_hash,
+            revised_release = CASE WHEN h.from_release = r.first_release THEN NULL
+                                   ELSE h.from_release END
+        FROM report_history h
+        WHERE h.report_id = r.report_id AND h.replaced_in_release = ?
+        """,
+        [release_id],
+    )
+    con.execute("DELETE FROM report_history WHERE replaced_in_release = ?", [release_id])
+    con.execute(
+        "UPDATE reports SET vanished_release = NULL WHERE vanished_release = ?", [release_id]
+    )
+    con.execute(
+        """
+        UPDATE reports r SET vanished_release = a.vanished_release
+        FROM reappearances a WHERE a.report_id = r.report_id AND a.release_id = ?
+        """,
+        [release_id],
+    )
+    con.execute("DELETE FROM reappearances WHERE release_id = ?", [release_id])
+    con.execute("DELETE FROM releases WHERE release_id = ?", [release_id])
+    _reallocate_all(con, taxonomy)
+    con.execute(
+        "UPDATE releases SET taxonomy_hash = ? WHERE release_id = "
+        "(SELECT max(release_id) FROM releases)",
+        [taxonomy.digest],
+    )
+    return DropResult(
+        release=name,
+        release_id=release_id,
+        removed=removed,
+        restored=restored,
+        unvanished=unvanished,
+        revanished=revanished,
+        remaining_releases=releases - 1,
+    )
+
+
+def rename_release(old: str, new: str, db: Path | str | None = None) -> None:
+    """Correct a release's name (its date): the new date must be a real day, not in the
+    future, and keep the releases in order."""
+    from missilewatch import limits
+
+    try:
+        day = dt.date.fromisoformat(new.strip())
+    except ValueError:
+        raise InputError(f"release name {new!r}: expected a date (YYYY-MM-DD)") from None
+    if day > limits.latest_report_date() or day < dt.date.fromisoformat(
+        limits.EARLIEST_REPORT_DATE
+    ):
+        raise InputError(
+            f"release name {new}: outside {limits.EARLIEST_REPORT_DATE} .. today "
+            f"({limits.today()}); the store was not changed"
+        )
+    path = resolve_db(db)
+    if not _store_has_release(path):
+        raise InputError(f"{path}: the store holds no release to rename")
+    with storefile.opened(path, read_only=False) as con:
+        rows = con.execute("SELECT release_id, name FROM releases ORDER BY release_id").fetchall()
+        ids = [int(row[0]) for row in rows if str(row[1]) == old.strip()]
+        if not ids:
+            from missilewatch.errors import UnknownNameError
+
+            known = ", ".join(str(row[1]) for row in rows)
+            raise UnknownNameError(f"release {old!r} is not in the store {path} ({known})")
+        position = [int(row[0]) for row in rows].index(ids[-1])
+        before = [str(row[1]) for row in rows[:position]]
+        after = [str(row[1]) for row in rows[position + 1 :]]
+        if (before and day.isoformat() < max(before)) or (after and day.isoformat() > min(after)):
+            raise InputError(
+                f"release name {new}: would put release {old} out of order among "
+                f"{', '.join(str(row[1]) for row in rows)}; the store was not changed"
+            )
+        con.execute("UPDATE releases SET name = ? WHERE release_id = ?", [day.isoformat(), ids[-1]])

@@ -14,6 +14,7 @@ campaign, depletion distribution, ...) stored as Parquet bytes, one row per
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -26,7 +27,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from missilewatch.errors import InputError, UnknownNameError
+from missilewatch.errors import UnknownNameError
+from missilewatch.ledger import storefile
 from missilewatch.paths import default_db_path
 
 _SCHEMA = """
@@ -93,47 +95,36 @@ class StoredRun:
     results: Mapping[str, pd.DataFrame]
 
 
+def _store_path(db: Path | None) -> Path:
+    return Path(db) if db is not None else default_db_path()
+
+
 @contextmanager
-def _connect(db: Path | None) -> Iterator[duckdb.DuckDBPyConnection]:
-    path = Path(db) if db is not None else default_db_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _connect(db: Path | None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store, read-only for readers (who never change the file); a writer creates
+    the run tables if missing. Both wait for the lock (see ledger.storefile)."""
+    path = _store_path(db)
+    if read_only and not (path.is_file() and path.stat().st_size > 0):
+        storefile.check_store_file(path)
+        connection = duckdb.connect()  # no store yet: an empty in-memory one
+    else:
+        connection = storefile.connect(path, read_only=read_only)
     try:
-        connection = duckdb.connect(str(path))
-    except duckdb.Error as error:
-        raise InputError(f"{path}: cannot open the store: {error}") from None
-    try:
-        connection.execute(_SCHEMA)
+        tables = {
+            str(r[0])
+            for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        if not {"scenario_runs", "scenario_results"} <= tables:
+            if read_only:
+                connection.close()
+                connection = duckdb.connect()
+            connection.execute(_SCHEMA)
         yield connection
     finally:
         connection.close()
 
 
-def save_run(
-    inputs: RunInputs,
-    results: Mapping[str, pd.DataFrame],
-    *,
-    seconds: float,
-    db: Path | None = None,
-) -> int:
-    """Store one run and its result frames in one transaction; returns the run id."""
-    return save_runs([(inputs, results, seconds)], db=db)[0]
-
-
-def save_runs(
-    runs: Sequence[tuple[RunInputs, Mapping[str, pd.DataFrame], float]],
-    *,
-    db: Path | None = None,
-) -> list[int]:
-    """Store runs (inputs, result frames, seconds) through one connection, each in its own
-    transaction; returns the run ids in order."""
-    ids: list[int] = []
-    with _connect(db) as connection:
-        for inputs, results, seconds in runs:
-            ids.append(_insert_run(connection, inputs, results, seconds))
-    return ids
-
-
-def _insert_run(
+def _write_run(
     connection: duckdb.DuckDBPyConnection,
     inputs: RunInputs,
     results: Mapping[str, pd.DataFrame],
@@ -158,9 +149,58 @@ def _insert_run(
             )
         connection.execute("COMMIT")
     except Exception:
-        connection.execute("ROLLBACK")
+        with contextlib.suppress(duckdb.Error):
+            connection.execute("ROLLBACK")
         raise
     return run_id
+
+
+def pending_run_path(db: Path | None) -> Path:
+    """Where a run goes when the store stays busy: a store of its own beside it."""
+    path = _store_path(db)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return path.with_name(f"{path.stem}.run-{stamp}.duckdb")
+
+
+def save_run(
+    inputs: RunInputs,
+    results: Mapping[str, pd.DataFrame],
+    *,
+    seconds: float,
+    db: Path | None = None,
+) -> int:
+    """Store one run and its result frames in one transaction; returns the run id."""
+    return save_runs([(inputs, results, seconds)], db=db)[0]
+
+
+def save_runs(
+    runs: Sequence[tuple[RunInputs, Mapping[str, pd.DataFrame], float]],
+    *,
+    db: Path | None = None,
+) -> list[int]:
+    """Store runs (inputs, result frames, seconds) through one connection, each in its own
+    transaction; returns the run ids in order.
+
+    The runs were computed before the store is opened, so the lock is held only for the
+    write. When another process holds the store beyond the wait, they are not thrown
+    away: they are written to a store of their own beside the main one
+    (:func:`pending_run_path`, readable with ``missilewatch runs --db FILE``) and the
+    :class:`StoreBusyError` names that file.
+    """
+    ids: list[int] = []
+    try:
+        with _connect(db) as connection:
+            for inputs, results, seconds in runs:
+                ids.append(_write_run(connection, inputs, results, seconds))
+    except storefile.StoreBusyError as busy:
+        side = pending_run_path(db)
+        with _connect(side) as connection:
+            for inputs, results, seconds in runs[len(ids) :]:
+                _write_run(connection, inputs, results, seconds)
+        raise storefile.StoreBusyError(
+            f"{busy}; the run was kept in {side} (`missilewatch runs --db {side}` shows it)"
+        ) from None
+    return ids
 
 
 def list_runs(db: Path | None = None) -> pd.DataFrame:
@@ -169,7 +209,7 @@ def list_runs(db: Path | None = None) -> pd.DataFrame:
     Columns: ``run_id, created_at, scenario, forecast_start, until, paths, seed,
     data_release, estimates_sha256`` (first 12 hex digits), ``version, seconds``.
     """
-    with _connect(db) as connection:
+    with _connect(db, read_only=True) as connection:
         frame = connection.execute(
             "SELECT run_id, created_at, scenario, forecast_start, until, paths, seed, "
             "data_release, left(estimates_sha256, 12) AS estimates_sha256, version, seconds "
@@ -181,7 +221,7 @@ def list_runs(db: Path | None = None) -> pd.DataFrame:
 def resolve_run_id(reference: int | str, db: Path | None = None) -> int:
     """A run id from a number, or the newest run of a scenario name."""
     text = str(reference).strip()
-    with _connect(db) as connection:
+    with _connect(db, read_only=True) as connection:
         if text.isdigit():
             row = connection.execute(
                 "SELECT run_id FROM scenario_runs WHERE run_id = ?", [int(text)]
@@ -202,7 +242,7 @@ def load_run(reference: int | str, db: Path | None = None) -> StoredRun:
     """A stored run with its inputs and result frames."""
     run_id = resolve_run_id(reference, db)
     names = [field for field in RunInputs.__dataclass_fields__]
-    with _connect(db) as connection:
+    with _connect(db, read_only=True) as connection:
         row = connection.execute(
             f"SELECT created_at, seconds, {', '.join(names)} FROM scenario_runs WHERE run_id = ?",
             [run_id],

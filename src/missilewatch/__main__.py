@@ -1,0 +1,5 @@
+"""``python -m missilewatch``: the same as the ``missilewatch`` command."""
+
+from missilewatch.cli import main
+
+main()
