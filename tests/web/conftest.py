@@ -24,7 +24,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     previous = os.environ.get("MISSILEWATCH_HOME")
     os.environ["MISSILEWATCH_HOME"] = str(home)
     try:
-        with TestClient(create_app()) as test_client:
+        with TestClient(create_app(), base_url="http://127.0.0.1") as test_client:
             yield test_client
     finally:
         if previous is None:

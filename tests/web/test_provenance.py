@@ -24,7 +24,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def store_client(store: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(db=store)) as client:
+    with TestClient(create_app(db=store), base_url="http://127.0.0.1") as client:
         yield client
 
 

@@ -27,13 +27,22 @@ def serve(
     port: Annotated[
         int, typer.Option("--port", help="Port to listen on.", min=0, max=65535)
     ] = DEFAULT_PORT,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="Also answer requests naming this host (a reverse proxy's name); repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Start the local dashboard and JSON API (http://127.0.0.1:8000 by default)."""
     import uvicorn
 
     from missilewatch.web import create_app
 
-    app = create_app(db=db, estimates=estimates, warm=True)
+    app = create_app(
+        db=db, estimates=estimates, warm=True, bind=host, allowed_hosts=tuple(allow_host or ())
+    )
     console.print(
         f"missilewatch dashboard on http://{host}:{port}/ (API docs at /docs); Ctrl+C stops it"
     )

@@ -11,11 +11,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from missilewatch import __version__
 from missilewatch.report.headline import last_report_text
@@ -29,7 +30,8 @@ from missilewatch.web import (
 )
 from missilewatch.web.cache import ResultCache
 from missilewatch.web.engines import Engines
-from missilewatch.web.errors import error_body, install_error_handlers
+from missilewatch.web.errors import install_error_handlers
+from missilewatch.web.guards import BodySizeLimit, HostCheck, HostPolicy
 from missilewatch.web.records import frame_records
 from missilewatch.web.schemas import (
     DEFAULT_PATHS,
@@ -48,32 +50,18 @@ PACKAGE_DIR = Path(__file__).parent
 logger = logging.getLogger("missilewatch.web")
 
 
+def swagger_ui_path() -> str:
+    """The Swagger UI files shipped inside the installed ``swagger-ui-bundle`` package."""
+    import swagger_ui_bundle
+
+    return str(swagger_ui_bundle.swagger_ui_path)
+
+
 def plotly_js_path() -> Path:
     """plotly.js as shipped inside the installed ``plotly`` package (no CDN)."""
     import plotly
 
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
-
-class BodySizeLimit:
-    """Refuse request bodies above ``limit`` bytes before reading them."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            headers = dict(scope.get("headers", []))
-            declared = headers.get(b"content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.limit:
-                response = JSONResponse(
-                    error_body(f"request body above the limit of {self.limit:,} bytes"),
-                    status_code=413,
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 def create_app(
@@ -82,11 +70,15 @@ def create_app(
     *,
     warm: bool = False,
     cache_entries: int = 256,
+    bind: str = "127.0.0.1",
+    allowed_hosts: tuple[str, ...] = (),
 ) -> FastAPI:
     """The dashboard and JSON API over the store ``db`` and the estimates file ``estimates``.
 
     ``db=None`` uses the default store (or the shipped snapshot when it holds no
-    release); ``estimates`` extends or overrides the shipped estimates. With ``warm``,
+    release); ``estimates`` extends or overrides the shipped estimates. Requests must
+    name ``bind`` (the address served), a local name or one of ``allowed_hosts`` in their
+    Host header (see :mod:`missilewatch.web.guards`). With ``warm``,
     the default views are computed in a background thread at start-up so that the first
     visitor does not wait for them.
     """
@@ -101,11 +93,23 @@ def create_app(
             "sourced estimates, with stated uncertainty. Errors are JSON: "
             '{"error": "...", "field": "..."}.'
         ),
+        # The API explorer is served from the installed swagger-ui-bundle (offline).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.engines = engines
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+    # Added last, so it runs first: a refused Host never reaches the rest.
+    app.add_middleware(HostCheck, policy=HostPolicy(bind, allowed_hosts))
     install_error_handlers(app)
-    templates = Jinja2Templates(directory=str(PACKAGE_DIR / "templates"))
+    # Every template is auto-escaped, whatever its file name: model names, targets and
+    # estimates text come from files a user may not have written.
+    templates = Jinja2Templates(
+        env=jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(PACKAGE_DIR / "templates")),
+            autoescape=True,
+        )
+    )
     templates.env.globals["source_link"] = source_link
 
     def meta() -> dict[str, Any]:
@@ -123,6 +127,21 @@ def create_app(
     app.include_router(validate_routes.router)
 
     app.mount("/static", StaticFiles(directory=str(PACKAGE_DIR / "static")), name="static")
+    app.mount("/vendor/swagger-ui", StaticFiles(directory=swagger_ui_path()), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="missilewatch API",
+            swagger_js_url="/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/vendor/swagger-ui/favicon-32x32.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> RedirectResponse:
+        return RedirectResponse("/docs")
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:

@@ -178,6 +178,20 @@ class ScenarioRequest(SimulationQuery):
     scenario: str | None = Field(
         default=None, max_length=100, description="A shipped scenario to run instead."
     )
+
+    @field_validator("scenario")
+    @classmethod
+    def _shipped_scenario(cls, name: str | None) -> str | None:
+        """Only a shipped scenario's name, never a path: the server's files stay closed."""
+        if name is None:
+            return None
+        from missilewatch.scenarios import shipped_names
+
+        shipped = shipped_names()
+        if name not in shipped:
+            raise ValueError(f"not a shipped scenario; expected one of {', '.join(shipped)}")
+        return name
+
     ceasefire_months: int = Field(
         default=0, ge=0, le=MAX_CEASEFIRE_MONTHS, description="Months without launches."
     )
