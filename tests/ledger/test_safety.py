@@ -229,3 +229,31 @@ def test_stats_carry_the_defeated_rate(release_new: Path) -> None:
     assert (drones["defeated_rate"] >= drones["intercept_rate"]).all()
     assert not frame["lower_bound"].any()
     assert attacks(allocated=False)["launched"].dtype == "int64"  # nothing withheld here
+
+
+def test_update_from_refuses_an_absurd_archive(tmp_path: Path) -> None:
+    import zipfile
+
+    bomb = tmp_path / "release.zip"
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("missile_attacks_daily.csv", "w") as member,
+    ):
+        for _ in range(40):
+            member.write(b"0" * (1 << 20))  # 40 MB of one byte: about 40 KB compressed
+    db = tmp_path / "store.duckdb"
+    _one_line_error(["update", "--from", str(bomb), "--db", str(db)], "would expand")
+    assert not db.exists()
+
+
+def test_a_line_longer_than_the_limit_is_refused(tmp_path: Path, release_old: Path) -> None:
+    from missilewatch.limits import MAX_CSV_LINE_BYTES
+
+    def edit(index: int, row: dict[str, str]) -> None:
+        if index == 2:
+            row["target"] = "x" * (MAX_CSV_LINE_BYTES + 10)
+
+    bad = write_release(tmp_path / "bad", release_old, edit=edit)
+    _one_line_error(
+        ["ingest", str(bad), "--db", str(tmp_path / "s.duckdb")], "line 4 is .* bytes long"
+    )

@@ -101,7 +101,13 @@ def test_the_scenario_field_takes_only_shipped_names(client: TestClient, scenari
     body = response.json()
     assert body["field"] == "scenario" and "not a shipped scenario" in body["error"]
     # Nothing about the file leaks: the answer is the same whether it exists or not.
-    assert "passwd" not in body["error"] and "No such" not in body["error"]
+    assert "No such" not in body["error"] and "root:" not in body["error"]
+
+
+def test_the_answer_does_not_tell_whether_a_file_exists(client: TestClient) -> None:
+    present = client.post("/api/scenario-runs", json={"scenario": "/etc/hosts"}).json()
+    absent = client.post("/api/scenario-runs", json={"scenario": "/etc/hostz"}).json()
+    assert present["error"].replace("/etc/hosts", "X") == absent["error"].replace("/etc/hostz", "X")
 
 
 def test_bodies_are_limited_while_they_stream(client: TestClient) -> None:

@@ -179,6 +179,7 @@ def read_text_table(path: Path, data: bytes) -> pa.Table:
         data = data[3:]
     if not data.strip():
         raise InputError(f"{path}: empty file")
+    _refuse_long_lines(path, data)
     header_bytes = data.split(b"\n", 1)[0]
     _decode_check(path, header_bytes)
     header = next(csv.reader([header_bytes.decode("utf-8").rstrip("\r")]))
@@ -578,11 +579,70 @@ def read_release_zip(path: Path) -> ParsedRelease:
         names = {Path(n).name: n for n in archive.namelist() if not n.endswith("/")}
         if DAILY_FILE not in names:
             raise InputError(f"{path}: archive holds no {DAILY_FILE}")
-        daily = archive.read(names[DAILY_FILE])
-        reference = archive.read(names[REFERENCE_FILE]) if REFERENCE_FILE in names else None
+        _refuse_absurd_archive(
+            path, archive, [names[n] for n in (DAILY_FILE, REFERENCE_FILE) if n in names]
+        )
+        daily = _read_member(path, archive, names[DAILY_FILE])
+        reference = (
+            _read_member(path, archive, names[REFERENCE_FILE]) if REFERENCE_FILE in names else None
+        )
     return read_release_bytes(
         path / DAILY_FILE,
         daily,
         (path / REFERENCE_FILE) if reference is not None else None,
         reference,
     )
+
+
+def _refuse_absurd_archive(path: Path, archive: zipfile.ZipFile, members: Sequence[str]) -> None:
+    """Refuse, before expanding anything, an archive whose members would expand to more
+    than the limits allow (a zip bomb, or not the dataset)."""
+    from missilewatch import limits
+
+    total = 0
+    for name in members:
+        info = archive.getinfo(name)
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > limits.MAX_ARCHIVE_RATIO and info.file_size > 1024 * 1024:
+            raise InputError(
+                f"{path}: {name} would expand {ratio:,.0f} times ({info.file_size:,} bytes); "
+                f"the limit is {limits.MAX_ARCHIVE_RATIO} times: not the dataset? "
+                "nothing was stored"
+            )
+    if total > limits.MAX_ARCHIVE_EXPANDED_BYTES:
+        raise InputError(
+            f"{path}: the release files would expand to {total:,} bytes, above the limit of "
+            f"{limits.MAX_ARCHIVE_EXPANDED_BYTES:,}: not the dataset? nothing was stored"
+        )
+
+
+def _read_member(path: Path, archive: zipfile.ZipFile, name: str) -> bytes:
+    """A member's bytes, read no further than the limit (sizes in a zip can lie)."""
+    from missilewatch import limits
+
+    with archive.open(name) as handle:
+        data = handle.read(limits.MAX_ARCHIVE_EXPANDED_BYTES + 1)
+    if len(data) > limits.MAX_ARCHIVE_EXPANDED_BYTES:
+        raise InputError(
+            f"{path}: {name} expands beyond {limits.MAX_ARCHIVE_EXPANDED_BYTES:,} bytes: "
+            "not the dataset? nothing was stored"
+        )
+    return data
+
+
+def _refuse_long_lines(path: Path, data: bytes) -> None:
+    """Refuse a file with a line longer than the limit (the dataset's are under 4 KB)."""
+    from missilewatch import limits
+
+    if len(data) <= limits.MAX_CSV_LINE_BYTES:
+        return
+    breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    edges = np.concatenate(([-1], breaks, [len(data)]))
+    lengths = np.diff(edges) - 1
+    longest = int(np.argmax(lengths))
+    if lengths[longest] > limits.MAX_CSV_LINE_BYTES:
+        raise InputError(
+            f"{path}: line {longest + 1} is {int(lengths[longest]):,} bytes long, above the "
+            f"limit of {limits.MAX_CSV_LINE_BYTES:,}: not the dataset? nothing was stored"
+        )

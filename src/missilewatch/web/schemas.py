@@ -185,12 +185,15 @@ class ScenarioRequest(SimulationQuery):
         """Only a shipped scenario's name, never a path: the server's files stay closed."""
         if name is None:
             return None
+        from missilewatch.errors import UnknownNameError
+        from missilewatch.names import resolve_name
         from missilewatch.scenarios import shipped_names
 
-        shipped = shipped_names()
-        if name not in shipped:
-            raise ValueError(f"not a shipped scenario; expected one of {', '.join(shipped)}")
-        return name
+        try:
+            return resolve_name(name, shipped_names(), kind="shipped scenario")
+        except UnknownNameError as error:
+            # A path is never opened: the answer is the same whether a file exists or not.
+            raise ValueError(f"not a shipped scenario ({error})") from None
 
     ceasefire_months: int = Field(
         default=0, ge=0, le=MAX_CEASEFIRE_MONTHS, description="Months without launches."
