@@ -191,7 +191,7 @@ def web_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     previous = os.environ.get("MISSILEWATCH_HOME")
     os.environ["MISSILEWATCH_HOME"] = str(tmp_path_factory.mktemp("names-web"))
     try:
-        with TestClient(create_app()) as client:
+        with TestClient(create_app(), base_url="http://127.0.0.1") as client:
             yield client
     finally:
         if previous is None:

@@ -200,7 +200,7 @@ def test_one_stockpile_request_runs_the_engine_once(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(model_routes, "simulate", counted)
-    with TestClient(create_app(db=tmp_path / "none.duckdb")) as client:
+    with TestClient(create_app(db=tmp_path / "none.duckdb"), base_url="http://127.0.0.1") as client:
         response = client.get("/api/stockpile", params={"paths": 200, "until": "2026-09"})
     assert response.status_code == 200, response.text
     body = response.json()
