@@ -76,7 +76,9 @@ warnings.simplefilter("ignore")
 from fastapi.testclient import TestClient
 from missilewatch.web.app import create_app
 paths = int(sys.argv[1])
-with TestClient(create_app(db=Path(sys.argv[2]) / "none.duckdb")) as client:
+# The Host check answers only the bind address.
+app = create_app(db=Path(sys.argv[2]) / "none.duckdb")
+with TestClient(app, base_url="http://127.0.0.1") as client:
     warm = client.get("/api/raid/threats")  # reads the inputs once
     assert warm.status_code == 200, warm.text
     body = {"ceasefire_months": 6, "paths": paths, "seed": 0, "until": "2027-12"}
